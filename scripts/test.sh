@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test of the project, as `npm test` and CI run them: toolchain, typecheck, lint, vitest
+# (unit, provider, engine and end-to-end tests). Assumes `npm ci` has run at the root.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+step() { printf '\n== %s\n' "$*"; }
+
+# The services are npm packages of their own (each image installs only its own deps).
+if [[ -x scripts/install-services.sh ]]; then
+  step "service dependencies"
+  bash scripts/install-services.sh
+fi
+
+step "pulumi toolchain (built once, then cached)"
+bash scripts/toolchain.sh
+
+step "typecheck"
+npx tsc -p tsconfig.json --noEmit
+for service in services/*/; do
+  if [[ -f "$service/tsconfig.json" ]]; then npx tsc -p "$service" --noEmit; fi
+done
+
+step "lint"
+npx eslint --max-warnings=0 .
+
+step "tests"
+npx vitest run "$@"

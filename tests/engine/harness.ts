@@ -1,0 +1,132 @@
+// Test harness for engine tests: runs the real, pinned `pulumi` CLI (through Pulumi's Automation
+// API) on a throwaway copy of a program, with a temporary file backend and passphrase secrets
+// provider, and with everything that would reach the network turned off.
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import * as automation from "@pulumi/pulumi/automation";
+
+const run = promisify(execFile);
+
+export const repoRoot = resolve(__dirname, "..", "..");
+
+/** Obviously fake: protects test stacks' secrets, nothing else. */
+export const testPassphrase = "fake-passphrase-for-engine-tests";
+
+let binDirPromise: Promise<string> | undefined;
+
+/**
+ * The directory of the pinned `pulumi`, its language host and the dynamic-provider plugin, as
+ * scripts/toolchain.sh provides them (building them on a cold machine). Rejects, never skips,
+ * when the CLI cannot be had: an engine test without an engine proves nothing.
+ */
+export function pulumiBinDir(): Promise<string> {
+  binDirPromise ??= run("bash", [join(repoRoot, "scripts", "toolchain.sh")], {
+    cwd: repoRoot,
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 20 * 60_000,
+  }).then(
+    ({ stdout }) => stdout.trim().split("\n").pop() ?? "",
+    (err: Error & { stderr?: string }) => {
+      throw new Error(
+        `the pinned pulumi CLI is not available: scripts/toolchain.sh failed (${err.message.split("\n")[0]}).\n` +
+          `${err.stderr ?? ""}\nRun 'npm run toolchain' to see why; it needs Go and the Go module proxy, or pulumi on PATH.`,
+      );
+    },
+  );
+  return binDirPromise;
+}
+
+export interface EngineProjectOptions {
+  /** Files of the program, relative path → content. */
+  files?: Record<string, string>;
+  /** Paths (relative to the repository root) copied into the project, e.g. ["index.ts", "components"]. */
+  copyFromRepo?: string[];
+  stackName?: string;
+  /** Extra environment for the CLI and the program (e.g. FLY_API_URL of a local Fly API). */
+  env?: Record<string, string>;
+}
+
+export interface EngineProject {
+  dir: string;
+  stack: automation.Stack;
+  env: Record<string, string>;
+  /** Runs the CLI directly, for commands the Automation API does not cover; never throws on exit code. */
+  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** The raw checkpoint of the stack as stored by the file backend. */
+  readStateFile(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export async function createEngineProject(options: EngineProjectOptions): Promise<EngineProject> {
+  const binDir = await pulumiBinDir();
+  const dir = await mkdtemp(join(tmpdir(), "textslash-engine-"));
+  const project = join(dir, "project");
+  const backend = join(dir, "backend");
+  const home = join(dir, "pulumi-home");
+  await Promise.all([mkdir(project), mkdir(backend), mkdir(home)]);
+
+  for (const path of options.copyFromRepo ?? []) {
+    await cp(join(repoRoot, path), join(project, path), { recursive: true });
+  }
+  for (const [path, content] of Object.entries(options.files ?? {})) {
+    await mkdir(dirname(join(project, path)), { recursive: true });
+    await writeFile(join(project, path), content);
+  }
+  // The program resolves @pulumi/pulumi, zod, ... from the repository's own install.
+  await symlink(join(repoRoot, "node_modules"), join(project, "node_modules"), "dir");
+
+  const env: Record<string, string> = {
+    PATH: `${binDir}:${process.env.PATH ?? ""}`,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_CONFIG_PASSPHRASE: testPassphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    ...options.env,
+  };
+  const pulumiCommand = await automation.PulumiCommand.get({ root: dirname(binDir), skipVersionCheck: true });
+  const stack = await automation.LocalWorkspace.createStack(
+    { stackName: options.stackName ?? "test", workDir: project },
+    { envVars: env, pulumiCommand, pulumiHome: home },
+  );
+
+  return {
+    dir: project,
+    stack,
+    env,
+    async cli(args) {
+      try {
+        const { stdout, stderr } = await run(join(binDir, "pulumi"), [...args, "--non-interactive"], {
+          cwd: project,
+          env: { ...process.env, ...env },
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+      }
+    },
+    async readStateFile() {
+      const stacksDir = join(backend, ".pulumi", "stacks");
+      const found = await findFiles(stacksDir, (name) => name.endsWith(".json"));
+      if (found.length === 0) throw new Error(`no checkpoint under ${stacksDir}`);
+      return (await Promise.all(found.map((f) => readFile(f, "utf8")))).join("\n");
+    },
+    async cleanup() {
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function findFiles(dir: string, match: (name: string) => boolean): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? findFiles(join(dir, e.name), match) : [])),
+  );
+  return [...entries.filter((e) => e.isFile() && match(e.name)).map((e) => join(dir, e.name)), ...nested.flat()];
+}
