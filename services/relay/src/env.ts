@@ -1,0 +1,53 @@
+// The relay's environment, read once at start-up. Names are the contract in docs/services.md.
+import { z } from "zod";
+
+/** `+15551234567`, `whatsapp:+15551234567` → `whatsapp:+15551234567` (Twilio's form of a WhatsApp address). */
+export function toWhatsAppAddress(raw: string): string {
+  const bare = raw.trim().replace(/^whatsapp:/i, "");
+  return `whatsapp:${bare}`;
+}
+
+const e164 = /^\+[1-9]\d{6,14}$/;
+const phone = z
+  .string()
+  .trim()
+  .refine((v) => e164.test(v.replace(/^whatsapp:/i, "")), {
+    message: "must be an E.164 number such as +15551234567, with or without the whatsapp: prefix",
+  })
+  .transform(toWhatsAppAddress);
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+  .transform((v) => v.replace(/\/+$/, ""));
+
+export const relayEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PUBLIC_URL: httpUrl,
+  CLAUDE_HOST: httpUrl,
+  TWILIO_ACCOUNT_SID: z.string().trim().min(1, "must not be empty"),
+  TWILIO_AUTH_TOKEN: z.string().min(1, "must not be empty"),
+  TWILIO_WHATSAPP_NUMBER: phone,
+  ALLOWED_PHONE_NUMBERS: z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s !== ""))
+    .pipe(z.array(phone).min(1, "must list at least one number (comma-separated)")),
+  RELAY_SHARED_TOKEN: z.string().min(16, "must be at least 16 characters (it is generated per stack)"),
+  TWILIO_API_URL: httpUrl.optional(),
+  RELAY_DATA_DIR: z.string().min(1).default("./.relay-data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type RelayEnv = z.output<typeof relayEnvSchema>;
+
+/** Every problem at once, one per line, naming the variable; never the value (it may be a secret). */
+export function parseRelayEnv(source: Record<string, string | undefined>): RelayEnv {
+  const result = relayEnvSchema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = issue.path.join(".") || "(environment)";
+    const missing = issue.code === "invalid_type" && source[String(issue.path[0])] === undefined;
+    return `  ${name}: ${missing ? "is required but not set" : issue.message}`;
+  });
+  throw new Error(`relay environment is invalid:\n${lines.join("\n")}\nSee docs/services.md for the variables.`);
+}
