@@ -1,0 +1,71 @@
+// The VM app factory: the server entry point and the tests build the same app from (env, deps).
+import Fastify, { type FastifyInstance } from "fastify";
+import type { VmEnv } from "./env";
+import { loggerOptions } from "./logger";
+import { dataDirs, ensureDataDirs } from "./data-dirs";
+import { Inbox } from "./inbox";
+import { Sessions } from "./sessions";
+import { SenderQueues } from "./queue";
+import { processTask } from "./processor";
+import { createRelayClient, type RelayClient } from "./relay-client";
+import { taskRoutes } from "./routes/tasks";
+import { healthRoutes } from "./routes/health";
+
+export interface VmDeps {
+  relay?: RelayClient;
+  /** Extra variables for the Claude process (tests point the fake claude at its state folder). */
+  childEnv?: NodeJS.ProcessEnv;
+}
+
+export interface Vm {
+  app: FastifyInstance;
+  queues: SenderQueues;
+}
+
+/** What Claude Code may see: the VM's own environment minus the relay token. */
+export function claudeEnvironment(env: VmEnv, home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.RELAY_SHARED_TOKEN;
+  return {
+    ...base,
+    HOME: home,
+    ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY,
+    ...(env.GITHUB_TOKEN ? { GITHUB_TOKEN: env.GITHUB_TOKEN, GH_TOKEN: env.GITHUB_TOKEN } : {}),
+    ...extra,
+  };
+}
+
+export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
+  const app = Fastify({ logger: loggerOptions(env.LOG_LEVEL) });
+  const dirs = dataDirs(env.DATA_DIR);
+  await ensureDataDirs(dirs);
+  const inbox = new Inbox(dirs.inbox);
+  const sessions = new Sessions(dirs.sessions);
+  const relay = deps.relay ?? createRelayClient(env.RELAY_CALLBACK_URL, env.RELAY_SHARED_TOKEN);
+  const processorDeps = {
+    dirs,
+    sessions,
+    relay,
+    log: app.log,
+    claudeBin: env.CLAUDE_BIN,
+    timeoutSeconds: env.TASK_TIMEOUT_SECONDS,
+    childEnv: claudeEnvironment(env, dirs.home, deps.childEnv),
+  };
+  const queues = new SenderQueues(
+    (task, signal) => processTask(task, processorDeps, signal),
+    (task) => inbox.remove(task.id),
+    (task, err) => app.log.error({ err, taskId: task.id }, "task failed unexpectedly"),
+  );
+
+  taskRoutes(app, { token: env.RELAY_SHARED_TOKEN, inbox, queues });
+  healthRoutes(app, queues);
+
+  // Tasks acknowledged before a restart run first, in their original order.
+  app.addHook("onReady", async () => {
+    const pending = await inbox.pending((file) => app.log.error({ file }, "unreadable task file dropped"));
+    if (pending.length) app.log.info({ tasks: pending.length }, "resuming tasks from the inbox");
+    for (const task of pending) queues.enqueue(task);
+  });
+  app.addHook("preClose", async () => queues.stop(env.SHUTDOWN_GRACE_SECONDS * 1000));
+  return { app, queues };
+}

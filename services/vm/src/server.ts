@@ -1,0 +1,40 @@
+// VM entry point: validate the environment, refuse to run as root, listen, shut down cleanly.
+import { parseVmEnv } from "./env";
+import { buildApp } from "./app";
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = parseVmEnv(process.env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  // Claude Code refuses --dangerously-skip-permissions as root, and an agent should not have root anyway.
+  if (process.getuid?.() === 0) {
+    console.error("vm must not run as root: start it as an unprivileged user (the image's entrypoint does this)");
+    process.exit(1);
+  }
+  const { app } = await buildApp(env);
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down: running tasks get a grace period, the rest stay in /data/inbox");
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  await app.listen({ port: env.PORT, host: env.HOST });
+}
+
+main().catch((err: unknown) => {
+  console.error("vm failed to start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});
