@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     `${JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd(), uid: process.getuid?.(), home: process.env.HOME, hasRelayToken: "RELAY_SHARED_TOKEN" in process.env })}\n`,
   );
 
-  let sessionId = randomUUID();
+  let sessionId: string = randomUUID();
   let turns = 1;
   if (args.resume) {
     const file = join(sessionsDir, `${args.resume}.json`);

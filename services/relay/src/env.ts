@@ -21,7 +21,7 @@ const httpUrl = z
   .transform((v) => v.replace(/\/+$/, ""));
 
 export const relayEnvSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   PUBLIC_URL: httpUrl,
   CLAUDE_HOST: httpUrl,

@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 export const vmEnvSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().min(1).default("0.0.0.0"),
   RELAY_CALLBACK_URL: z
     .url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://x-relay.flycast" })

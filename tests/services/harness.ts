@@ -1,0 +1,178 @@
+// Shared set-up for the service tests: real HTTP on 127.0.0.1 ephemeral ports, temp data dirs,
+// the fake Twilio, the fake claude, and a recording stub for "the other service".
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseRelayEnv, type RelayEnv } from "../../services/relay/src/env";
+import { buildApp as buildRelay, type Relay } from "../../services/relay/src/app";
+import { parseVmEnv, type VmEnv } from "../../services/vm/src/env";
+import { buildApp as buildVm, type Vm } from "../../services/vm/src/app";
+import { FakeTwilio } from "../../sandbox/fakes/fake-twilio";
+
+export const fake = {
+  accountSid: "ACfake",
+  authToken: "fake-twilio-auth-token",
+  sharedToken: "fake-shared-token-0123456789",
+  whatsAppNumber: "whatsapp:+14155238886",
+  user: "whatsapp:+15550001111",
+  otherUser: "whatsapp:+15550002222",
+  stranger: "whatsapp:+15559999999",
+};
+
+export const fakeClaudeBin = resolve(__dirname, "../../sandbox/fakes/fake-claude");
+
+/** Cleanup steps run in reverse order by `cleanup()` (call it in afterEach). */
+const cleanups: (() => Promise<unknown>)[] = [];
+export async function cleanup(): Promise<void> {
+  for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `textslash-${prefix}-`));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A port nothing listens on right now (used for "VM not up yet"). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export async function startFakeTwilio(): Promise<FakeTwilio> {
+  const twilio = new FakeTwilio({ accountSid: fake.accountSid, authToken: fake.authToken });
+  await twilio.start();
+  cleanups.push(() => twilio.stop());
+  return twilio;
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+export interface Stub {
+  url: string;
+  requests: RecordedRequest[];
+  server: Server;
+  /** Resolves when at least `count` requests arrived. */
+  waitFor(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+}
+
+/** A recording HTTP server standing in for the VM (for relay tests) or the relay (for VM tests). */
+export async function startStub(
+  respond: (req: RecordedRequest, res: ServerResponse) => void = (_req, res) => {
+    res.writeHead(202, { "content-type": "application/json" });
+    res.end('{"accepted":true}');
+  },
+  port = 0,
+): Promise<Stub> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      requests.push(recorded);
+      respond(recorded, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return {
+    url,
+    requests,
+    server,
+    async waitFor(count, timeoutMs = 15_000) {
+      await until(() => requests.length >= count, timeoutMs, `expected ${count} requests at ${url}, got ${requests.length}`);
+      return requests.slice(0, count);
+    },
+  };
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
+    await sleep(25);
+  }
+}
+
+export interface RunningRelay extends Relay {
+  url: string;
+  env: RelayEnv;
+}
+
+export async function startRelay(options: { claudeHost: string; twilioUrl: string; dataDir?: string; port?: number }): Promise<RunningRelay> {
+  const port = options.port ?? (await freePort());
+  const env = parseRelayEnv({
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    CLAUDE_HOST: options.claudeHost,
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_WHATSAPP_NUMBER: fake.whatsAppNumber,
+    ALLOWED_PHONE_NUMBERS: `${fake.user}, +15550002222`,
+    RELAY_SHARED_TOKEN: fake.sharedToken,
+    TWILIO_API_URL: options.twilioUrl,
+    RELAY_DATA_DIR: options.dataDir ?? (await tempDir("relay")),
+    LOG_LEVEL: "silent",
+  });
+  const relay = await buildRelay(env, { backoff: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 } });
+  await relay.app.listen({ port: env.PORT, host: env.HOST });
+  cleanups.push(() => relay.app.close());
+  return { ...relay, url: env.PUBLIC_URL, env };
+}
+
+export interface RunningVm extends Vm {
+  url: string;
+  env: VmEnv;
+  claudeState: string;
+  /** The fake claude's call log (one entry per run). */
+  calls(): Promise<{ args: string[]; cwd: string; home: string; hasRelayToken: boolean }[]>;
+}
+
+export async function startVm(options: { relayUrl: string; port?: number; dataDir?: string; timeoutSeconds?: number }): Promise<RunningVm> {
+  const claudeState = await tempDir("claude");
+  const env = parseVmEnv({
+    PORT: String(options.port ?? 0),
+    HOST: "127.0.0.1",
+    RELAY_CALLBACK_URL: options.relayUrl,
+    RELAY_SHARED_TOKEN: fake.sharedToken,
+    ANTHROPIC_API_KEY: "fake-anthropic-key",
+    DATA_DIR: options.dataDir ?? (await tempDir("vm")),
+    CLAUDE_BIN: fakeClaudeBin,
+    TASK_TIMEOUT_SECONDS: String(options.timeoutSeconds ?? 60),
+    SHUTDOWN_GRACE_SECONDS: "0",
+    LOG_LEVEL: "silent",
+  });
+  const vm = await buildVm(env, { childEnv: { FAKE_CLAUDE_STATE_DIR: claudeState } });
+  const address = await vm.app.listen({ port: env.PORT, host: env.HOST });
+  cleanups.push(() => vm.app.close());
+  return {
+    ...vm,
+    url: address,
+    env,
+    claudeState,
+    async calls() {
+      const text = await readFile(join(claudeState, "calls.jsonl"), "utf8").catch(() => "");
+      return text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as { args: string[]; cwd: string; home: string; hasRelayToken: boolean });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// The VM on its own: token checks, per-sender order, sessions and /new, timeouts, failures,
+// duplicates, and the inbox that survives a restart. The relay is a recording stub; claude is the fake.
+import { afterEach, describe, expect, it } from "vitest";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cleanup, fake, startStub, startVm, tempDir } from "./harness";
+import { newConversationReply } from "../../services/vm/src/processor";
+
+afterEach(cleanup);
+
+interface Reply {
+  to: string;
+  text: string;
+  images: { contentType: string; dataBase64: string }[];
+}
+
+async function setup(options: { timeoutSeconds?: number; dataDir?: string } = {}) {
+  const relay = await startStub((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"sent":1}');
+  });
+  const vm = await startVm({ relayUrl: relay.url, ...options });
+  let seq = 0;
+  const post = (from: string, text: string, token: string | null = fake.sharedToken, id = `SMfaketask${seq++}`) =>
+    fetch(`${vm.url}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ id, from, text, media: [] }),
+    });
+  const replies = async (count: number): Promise<Reply[]> =>
+    (await relay.waitFor(count, 30_000)).map((r) => {
+      expect(r.url).toBe("/callback");
+      expect(r.headers.authorization).toBe(`Bearer ${fake.sharedToken}`);
+      return JSON.parse(r.body) as Reply;
+    });
+  return { relay, vm, post, replies };
+}
+
+describe("vm", () => {
+  it.each([
+    ["no token", null],
+    ["a wrong token", "fake-wrong-token-0123456789"],
+  ])("refuses work with %s (401) and runs nothing", async (_name, token) => {
+    const { vm, post } = await setup();
+    expect((await post(fake.user, "hello", token)).status).toBe(401);
+    await vm.queues.idle();
+    expect(await vm.calls()).toHaveLength(0);
+  });
+
+  it("answers 400 to a malformed task", async () => {
+    const { vm } = await setup();
+    const response = await fetch(`${vm.url}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${fake.sharedToken}` },
+      body: JSON.stringify({ id: "x/../y", from: "someone", text: 1 }),
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("from");
+  });
+
+  it("runs claude as asked, without the relay token in its environment, and reports back", async () => {
+    const { vm, post, replies } = await setup();
+    expect((await post(fake.user, "hello")).status).toBe(202);
+    const [reply] = await replies(1);
+    expect(reply).toEqual({ to: fake.user, text: "turn 1: hello", images: [] });
+    const [call] = await vm.calls();
+    expect(call?.args.slice(0, 4)).toEqual(["-p", "hello", "--output-format", "json"]);
+    expect(call?.args).not.toContain("--resume");
+    expect(call?.hasRelayToken).toBe(false);
+    expect(call?.home).toBe(join(vm.env.DATA_DIR, "home"));
+    expect(call?.cwd).toBe(join(vm.env.DATA_DIR, "workspace"));
+  });
+
+  it("continues the sender's conversation, and /new starts afresh", async () => {
+    const { post, replies } = await setup();
+    await post(fake.user, "first");
+    await replies(1);
+    await post(fake.user, "second");
+    await replies(2);
+    await post(fake.user, "/new");
+    await replies(3);
+    await post(fake.user, "third");
+    const all = await replies(4);
+    expect(all.map((r) => r.text)).toEqual(["turn 1: first", "turn 2: second", newConversationReply, "turn 1: third"]);
+  });
+
+  it("runs one task at a time per sender in arrival order, while another sender runs alongside", async () => {
+    const { vm, post, replies } = await setup();
+    // Posted back to back: the first is slow, so without the queue the later ones would overtake it.
+    for (const text of ["a1 sleep 1.5", "a2", "a3"]) expect((await post(fake.user, text)).status).toBe(202);
+    expect((await post(fake.otherUser, "b1")).status).toBe(202);
+    const all = await replies(4);
+    const forUser = all.filter((r) => r.to === fake.user).map((r) => r.text);
+    expect(forUser).toEqual(["turn 1: a1 sleep 1.5", "turn 2: a2", "turn 3: a3"]);
+    // The other sender did not wait behind the slow task.
+    expect(all[0]).toEqual({ to: fake.otherUser, text: "turn 1: b1", images: [] });
+    await vm.queues.idle();
+  });
+
+  it("stops a stuck run after TASK_TIMEOUT_SECONDS and says so", async () => {
+    const { post, replies } = await setup({ timeoutSeconds: 1 });
+    await post(fake.user, "sleep 30");
+    const [reply] = await replies(1);
+    expect(reply?.text).toContain("stopped after 1 seconds");
+  });
+
+  it("reports a failed run to the sender", async () => {
+    const { post, replies } = await setup();
+    await post(fake.user, "please fail");
+    const [reply] = await replies(1);
+    expect(reply?.text).toMatch(/^Sorry, the run failed\. Claude Code exited with code 2: fake claude: asked to fail/);
+  });
+
+  it("runs a task the relay sent twice only once", async () => {
+    const { vm, post, replies } = await setup();
+    expect((await post(fake.user, "once", fake.sharedToken, "SMfakedup")).status).toBe(202);
+    const again = await post(fake.user, "once", fake.sharedToken, "SMfakedup");
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ accepted: true, duplicate: true });
+    await replies(1);
+    await vm.queues.idle();
+    expect(await vm.calls()).toHaveLength(1);
+  });
+
+  it("sends back images claude saved, and hands the user's photos to claude on /data", async () => {
+    const { vm, replies } = await setup();
+    const photo = Buffer.from("fake photo bytes");
+    await fetch(`${vm.url}/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${fake.sharedToken}` },
+      body: JSON.stringify({ id: "SMfakephoto", from: fake.user, text: "take a screenshot", media: [{ contentType: "image/jpeg", dataBase64: photo.toString("base64") }] }),
+    });
+    const [reply] = await replies(1);
+    expect(reply?.text).toContain("I see 1 image(s).");
+    expect(reply?.images).toHaveLength(1);
+    expect(reply?.images[0]?.contentType).toBe("image/png");
+    expect(Buffer.from(reply?.images[0]?.dataBase64 ?? "", "base64").subarray(1, 4).toString()).toBe("PNG");
+    expect((await readdir(join(vm.env.DATA_DIR, "images", "SMfakephoto"))).sort()).toEqual(["inbound-0.jpg", "screenshot.png"]);
+  });
+
+  it("reruns tasks left in the inbox by a previous process, in order", async () => {
+    const dataDir = await tempDir("vm-restart");
+    const inbox = join(dataDir, "inbox");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(inbox, { recursive: true });
+    for (const [i, text] of ["left one", "left two"].entries()) {
+      const task = { id: `SMfakeleft${i}`, from: fake.user, text, media: [] };
+      await writeFile(join(inbox, `00000000000000${i}-000000-${task.id}.json`), JSON.stringify(task));
+    }
+    const { vm, replies } = await setup({ dataDir });
+    const all = await replies(2);
+    expect(all.map((r) => r.text)).toEqual(["turn 1: left one", "turn 2: left two"]);
+    await vm.queues.idle();
+    expect(await readdir(inbox)).toEqual([]);
+  });
+
+  it("answers GET /health", async () => {
+    const { vm } = await setup();
+    const response = await fetch(`${vm.url}/health`);
+    expect(await response.json()).toEqual({ ok: true, running: 0, queued: 0 });
+  });
+});
