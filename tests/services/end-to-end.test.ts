@@ -1,0 +1,104 @@
+// The whole message path on loopback: fake Twilio → relay → VM (fake claude) → relay → fake Twilio.
+import { afterEach, describe, expect, it } from "vitest";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { inboundParams, sendSignedWebhook, type FakeTwilio } from "../../sandbox/fakes/fake-twilio";
+import { cleanup, fake, freePort, startFakeTwilio, startRelay, startVm, tempDir, until, type RunningRelay } from "./harness";
+
+afterEach(cleanup);
+
+function webhook(relay: RunningRelay, body: string, media: { url: string; contentType: string }[] = [], from = fake.user) {
+  return sendSignedWebhook({
+    relayUrl: relay.url,
+    publicUrl: relay.env.PUBLIC_URL,
+    authToken: fake.authToken,
+    params: inboundParams({ from, to: fake.whatsAppNumber, body, accountSid: fake.accountSid, media }),
+  });
+}
+
+async function outboxCount(relay: RunningRelay): Promise<number> {
+  return ((await (await fetch(`${relay.url}/health`)).json()) as { outbox: number }).outbox;
+}
+
+async function wired(options: { vmPort?: number; startVm?: boolean } = {}) {
+  const twilio: FakeTwilio = await startFakeTwilio();
+  const vmPort = options.vmPort ?? (await freePort());
+  const relay = await startRelay({ claudeHost: `http://127.0.0.1:${vmPort}`, twilioUrl: twilio.url });
+  const vm = options.startVm === false ? undefined : await startVm({ relayUrl: relay.url, port: vmPort });
+  return { twilio, relay, vm, vmPort };
+}
+
+describe("end to end", () => {
+  it("round-trips images: the user's photo reaches claude on /data, claude's screenshot reaches WhatsApp by URL", async () => {
+    const { twilio, relay, vm } = await wired();
+    const photoUrl = twilio.addMedia(Buffer.from("fake jpeg"), "image/jpeg");
+    expect((await webhook(relay, "take a screenshot of this", [{ url: photoUrl, contentType: "image/jpeg" }])).status).toBe(200);
+    const [text, image] = await twilio.waitForMessages(2, 20_000);
+    expect(text?.to).toBe(fake.user);
+    expect(text?.body).toContain("turn 1: take a screenshot of this");
+    expect(text?.body).toContain("I see 1 image(s).");
+    expect(image?.mediaUrls[0]?.startsWith(`${relay.env.PUBLIC_URL}/media/`)).toBe(true);
+    expect(image?.mediaFetches[0]).toMatchObject({ status: 200, contentType: "image/png" });
+    const runs = await readdir(join(vm?.env.DATA_DIR ?? "", "images"));
+    expect(runs).toHaveLength(1);
+    expect((await readdir(join(vm?.env.DATA_DIR ?? "", "images", runs[0] ?? ""))).sort()).toEqual(["inbound-0.jpg", "screenshot.png"]);
+  });
+
+  it("keeps retrying while the VM cold-starts, then delivers the message exactly once", async () => {
+    const { twilio, relay, vmPort } = await wired({ startVm: false });
+    expect((await webhook(relay, "are you awake?")).status).toBe(200);
+    // Nothing listens on the VM's port yet: the message waits in the outbox through several retries.
+    await sleep(400);
+    expect(await outboxCount(relay)).toBe(1);
+    const vm = await startVm({ relayUrl: relay.url, port: vmPort });
+    const [answer] = await twilio.waitForMessages(1, 20_000);
+    expect(answer?.body).toBe("turn 1: are you awake?");
+    await relay.delivery.idle();
+    await vm.queues.idle();
+    expect(await vm.calls()).toHaveLength(1);
+    expect(twilio.messages).toHaveLength(1);
+    expect(await outboxCount(relay)).toBe(0);
+  });
+
+  it("a restarted relay resumes delivering what it had acknowledged to Twilio", async () => {
+    const twilio = await startFakeTwilio();
+    const dataDir = await tempDir("relay-restart");
+    const vmPort = await freePort();
+    const first = await startRelay({ claudeHost: `http://127.0.0.1:${vmPort}`, twilioUrl: twilio.url, dataDir });
+    expect((await webhook(first, "survive the restart")).status).toBe(200);
+    await first.app.close();
+    expect((await readdir(join(dataDir, "outbox"))).filter((n) => n.endsWith(".json"))).toHaveLength(1);
+
+    const second = await startRelay({ claudeHost: `http://127.0.0.1:${vmPort}`, twilioUrl: twilio.url, dataDir });
+    const vm = await startVm({ relayUrl: second.url, port: vmPort });
+    const [answer] = await twilio.waitForMessages(1, 20_000);
+    expect(answer?.body).toBe("turn 1: survive the restart");
+    await second.delivery.idle();
+    await vm.queues.idle();
+    expect(await vm.calls()).toHaveLength(1);
+    expect(await readdir(join(dataDir, "outbox"))).toEqual([]);
+  });
+
+  it("keeps each sender's order when messages arrive while a slow task runs", async () => {
+    const { twilio, relay } = await wired();
+    for (const body of ["one sleep 1", "two", "three"]) expect((await webhook(relay, body)).status).toBe(200);
+    expect((await webhook(relay, "other", [], fake.otherUser)).status).toBe(200);
+    await twilio.waitForMessages(4, 30_000);
+    const mine = twilio.messages.filter((m) => m.to === fake.user).map((m) => m.body);
+    expect(mine).toEqual(["turn 1: one sleep 1", "turn 2: two", "turn 3: three"]);
+    expect(twilio.messages.filter((m) => m.to === fake.otherUser).map((m) => m.body)).toEqual(["turn 1: other"]);
+  });
+
+  it("splits a long answer into ordered WhatsApp messages", async () => {
+    const { twilio, relay } = await wired();
+    expect((await webhook(relay, "long 5000")).status).toBe(200);
+    await until(() => twilio.messages.length >= 4, 20_000, "four parts of a 5000-character answer");
+    await relay.delivery.idle();
+    const bodies = twilio.messages.map((m) => m.body);
+    for (const body of bodies) expect(body.length).toBeLessThanOrEqual(1600);
+    // The fake numbers its words; reading the parts in order gives 0, 1, 2, … with no gap.
+    const numbers = bodies.join(" ").match(/\d+/g)?.map(Number) ?? [];
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  });
+});
