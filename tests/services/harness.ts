@@ -129,6 +129,7 @@ export async function startRelay(options: { claudeHost: string; twilioUrl: strin
     RELAY_SHARED_TOKEN: fake.sharedToken,
     TWILIO_API_URL: options.twilioUrl,
     RELAY_DATA_DIR: options.dataDir ?? (await tempDir("relay")),
+    SHUTDOWN_GRACE_SECONDS: "0",
     LOG_LEVEL: "silent",
   });
   const relay = await buildRelay(env, { backoff: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 } });

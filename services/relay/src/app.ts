@@ -61,6 +61,6 @@ export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Rel
 
   // Messages left by the previous process go out first; shutdown leaves unsent ones on disk.
   app.addHook("onReady", async () => delivery.kick());
-  app.addHook("onClose", async () => delivery.stop());
+  app.addHook("onClose", async () => delivery.stop(env.SHUTDOWN_GRACE_SECONDS * 1000));
   return { app, delivery, spool };
 }

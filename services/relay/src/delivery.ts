@@ -48,8 +48,16 @@ export class Delivery {
     while (this.running) await this.running;
   }
 
-  /** Stops between or during attempts; what is not yet acknowledged stays in the outbox for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Shutdown: give a drain under way `graceMs` to hand the outbox over (a relay without a volume
+   * loses its disk on an image update), then stop; what is left stays in the outbox for the next start.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    if (this.running && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
     this.abort.abort();
     await this.running;
   }

@@ -35,6 +35,8 @@ export const relayEnvSchema = z.object({
   RELAY_SHARED_TOKEN: z.string().min(16, "must be at least 16 characters (it is generated per stack)"),
   TWILIO_API_URL: httpUrl.optional(),
   RELAY_DATA_DIR: z.string().min(1).default("./.relay-data"),
+  /** How long SIGTERM waits for the outbox to reach the VM before stopping (Fly's kill timeout is 5 s). */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(4),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
