@@ -15,6 +15,11 @@ export const vmEnvSchema = z.object({
   TASK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(900),
   /** How long SIGTERM waits for running tasks before stopping them (they are kept and rerun at start). */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(20),
+  /** Local sandbox and tests only (they run as root here); the image never sets it. */
+  VM_ALLOW_ROOT: z
+    .enum(["true", "false"], { message: 'must be "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

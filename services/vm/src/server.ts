@@ -11,8 +11,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Claude Code refuses --dangerously-skip-permissions as root, and an agent should not have root anyway.
-  if (process.getuid?.() === 0) {
-    console.error("vm must not run as root: start it as an unprivileged user (the image's entrypoint does this)");
+  if (process.getuid?.() === 0 && !env.VM_ALLOW_ROOT) {
+    console.error("vm must not run as root: start it as an unprivileged user (the image's entrypoint does this), or set VM_ALLOW_ROOT=true for a local sandbox");
     process.exit(1);
   }
   const { app } = await buildApp(env);
