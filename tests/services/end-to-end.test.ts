@@ -101,4 +101,26 @@ describe("end to end", () => {
     const numbers = bodies.join(" ").match(/\d+/g)?.map(Number) ?? [];
     expect(numbers).toEqual(numbers.map((_, i) => i));
   });
+
+  it("logs structured JSON with no secret, token, credential or full phone number in it", async () => {
+    const twilio = await startFakeTwilio();
+    const vmPort = await freePort();
+    const logs: string[] = [];
+    const relay = await startRelay({ claudeHost: `http://127.0.0.1:${vmPort}`, twilioUrl: twilio.url, logs });
+    await startVm({ relayUrl: relay.url, port: vmPort, logs });
+    const photoUrl = twilio.addMedia(Buffer.from("fake jpeg"), "image/jpeg");
+    await webhook(relay, "take a screenshot", [{ url: photoUrl, contentType: "image/jpeg" }]);
+    await webhook(relay, "and again");
+    await sendSignedWebhook({ relayUrl: relay.url, publicUrl: relay.env.PUBLIC_URL, authToken: fake.authToken, params: { From: fake.user }, signature: "forged" });
+    await twilio.waitForMessages(3, 20_000);
+    await relay.delivery.idle();
+    expect(logs.length).toBeGreaterThan(10);
+    for (const line of logs) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const all = logs.join("\n");
+    expect(all).toContain("message spooled");
+    expect(all).toContain("claude run finished");
+    for (const secret of [fake.authToken, fake.sharedToken, "fake-anthropic-key", Buffer.from(`${fake.accountSid}:${fake.authToken}`).toString("base64"), "+15550001111"]) {
+      expect(all).not.toContain(secret);
+    }
+  });
 });

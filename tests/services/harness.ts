@@ -115,7 +115,7 @@ export interface RunningRelay extends Relay {
   env: RelayEnv;
 }
 
-export async function startRelay(options: { claudeHost: string; twilioUrl: string; dataDir?: string; port?: number }): Promise<RunningRelay> {
+export async function startRelay(options: { claudeHost: string; twilioUrl: string; dataDir?: string; port?: number; logs?: string[] }): Promise<RunningRelay> {
   const port = options.port ?? (await freePort());
   const env = parseRelayEnv({
     PORT: String(port),
@@ -130,9 +130,13 @@ export async function startRelay(options: { claudeHost: string; twilioUrl: strin
     TWILIO_API_URL: options.twilioUrl,
     RELAY_DATA_DIR: options.dataDir ?? (await tempDir("relay")),
     SHUTDOWN_GRACE_SECONDS: "0",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: options.logs ? "trace" : "silent",
   });
-  const relay = await buildRelay(env, { backoff: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 } });
+  const logs = options.logs;
+  const relay = await buildRelay(env, {
+    backoff: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 },
+    ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
+  });
   await relay.app.listen({ port: env.PORT, host: env.HOST });
   cleanups.push(() => relay.app.close());
   return { ...relay, url: env.PUBLIC_URL, env };
@@ -146,7 +150,7 @@ export interface RunningVm extends Vm {
   calls(): Promise<{ args: string[]; cwd: string; home: string; hasRelayToken: boolean }[]>;
 }
 
-export async function startVm(options: { relayUrl: string; port?: number; dataDir?: string; timeoutSeconds?: number }): Promise<RunningVm> {
+export async function startVm(options: { relayUrl: string; port?: number; dataDir?: string; timeoutSeconds?: number; logs?: string[] }): Promise<RunningVm> {
   const claudeState = await tempDir("claude");
   const env = parseVmEnv({
     PORT: String(options.port ?? 0),
@@ -158,9 +162,14 @@ export async function startVm(options: { relayUrl: string; port?: number; dataDi
     CLAUDE_BIN: fakeClaudeBin,
     TASK_TIMEOUT_SECONDS: String(options.timeoutSeconds ?? 60),
     SHUTDOWN_GRACE_SECONDS: "0",
-    LOG_LEVEL: "silent",
+    VM_ALLOW_ROOT: "true",
+    LOG_LEVEL: options.logs ? "trace" : "silent",
   });
-  const vm = await buildVm(env, { childEnv: { FAKE_CLAUDE_STATE_DIR: claudeState } });
+  const logs = options.logs;
+  const vm = await buildVm(env, {
+    childEnv: { FAKE_CLAUDE_STATE_DIR: claudeState },
+    ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
+  });
   const address = await vm.app.listen({ port: env.PORT, host: env.HOST });
   cleanups.push(() => vm.app.close());
   return {

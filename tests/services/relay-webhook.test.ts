@@ -108,6 +108,17 @@ describe("relay webhook", () => {
     expect(vm.requests.filter((r) => r.url === "/tasks")).toHaveLength(1);
   });
 
+  it("ignores a Twilio retry that comes after the message was delivered", async () => {
+    const { vm, relay, post, message } = await setup();
+    const params = message(fake.user, "once more");
+    await post(params);
+    await vm.waitFor(1);
+    await relay.delivery.idle();
+    expect((await post(params)).status).toBe(200);
+    await relay.delivery.idle();
+    expect(vm.requests).toHaveLength(1);
+  });
+
   it("fetches inbound media from Twilio with the account's credentials and passes the bytes to the VM", async () => {
     const { twilio, vm, post } = await setup();
     const photo = Buffer.from("fake jpeg bytes");

@@ -119,6 +119,9 @@ describe("vm", () => {
     expect(await again.json()).toEqual({ accepted: true, duplicate: true });
     await replies(1);
     await vm.queues.idle();
+    // Also after it finished (the relay's acknowledgement got lost on the way back).
+    expect((await post(fake.user, "once", fake.sharedToken, "SMfakedup")).status).toBe(200);
+    await vm.queues.idle();
     expect(await vm.calls()).toHaveLength(1);
   });
 

@@ -13,6 +13,8 @@ import { mediaRoutes } from "./routes/media";
 import { healthRoutes } from "./routes/health";
 
 export interface RelayDeps {
+  /** Where JSON log lines go (tests read them); stdout when absent. */
+  logStream?: { write(line: string): void };
   twilio?: TwilioGateway;
   backoff?: BackoffOptions;
 }
@@ -27,7 +29,7 @@ export const unreachableNotice =
   "Your message is saved, but the agent's machine did not answer. It will be tried again when you send the next message.";
 
 export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Relay> {
-  const app = Fastify({ logger: loggerOptions(env.LOG_LEVEL), trustProxy: true });
+  const app = Fastify({ logger: { ...loggerOptions(env.LOG_LEVEL), ...(deps.logStream ? { stream: deps.logStream } : {}) }, trustProxy: true });
   const twilio =
     deps.twilio ??
     createTwilioGateway({

@@ -38,9 +38,14 @@ export class Delivery {
   kick(): void {
     if (this.abort.signal.aborted) return;
     this.again = true;
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.drain()
+      .catch((err: unknown) => {
+        // A disk error must not crash the relay; the outbox is read again at the next kick.
+        this.options.log.error({ err }, "outbox drain failed");
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   /** Resolves when the outbox is empty or the loop paused (tests and shutdown wait on it). */

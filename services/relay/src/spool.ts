@@ -30,6 +30,8 @@ export class Spool {
   private readonly dir: string;
   private readonly deadDir: string;
   private sequence = 0;
+  /** Ids finished by this process: a late retry of one of them is a duplicate too. Bounded. */
+  private readonly finished = new Set<string>();
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, "outbox");
@@ -47,6 +49,7 @@ export class Spool {
 
   /** False when a message with this id is already waiting (Twilio retried its webhook). */
   async add(message: SpooledMessage): Promise<boolean> {
+    if (this.finished.has(message.id)) return false;
     const existing = await readdir(this.dir);
     if (existing.some((name) => name.endsWith(`-${message.id}.json`))) return false;
     // Zero-padded time plus a counter: names sort in arrival order, even within one millisecond.
@@ -76,10 +79,17 @@ export class Spool {
 
   async remove(file: string): Promise<void> {
     await rm(join(this.dir, file), { force: true });
+    // Names are `<time>-<counter>-<id>.json`; ids may contain "-" themselves.
+    remember(this.finished, file.replace(/\.json$/, "").split("-").slice(2).join("-"));
   }
 
   /** Keeps a message the VM refused as malformed, for a human to look at. */
   async reject(file: string): Promise<void> {
     await rename(join(this.dir, file), join(this.deadDir, file));
   }
+}
+
+export function remember(set: Set<string>, id: string, limit = 1000): void {
+  set.add(id);
+  if (set.size > limit) set.delete(set.values().next().value as string);
 }

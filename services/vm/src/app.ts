@@ -12,6 +12,8 @@ import { taskRoutes } from "./routes/tasks";
 import { healthRoutes } from "./routes/health";
 
 export interface VmDeps {
+  /** Where JSON log lines go (tests read them); stdout when absent. */
+  logStream?: { write(line: string): void };
   relay?: RelayClient;
   /** Extra variables for the Claude process (tests point the fake claude at its state folder). */
   childEnv?: NodeJS.ProcessEnv;
@@ -36,7 +38,7 @@ export function claudeEnvironment(env: VmEnv, home: string, extra: NodeJS.Proces
 }
 
 export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
-  const app = Fastify({ logger: loggerOptions(env.LOG_LEVEL) });
+  const app = Fastify({ logger: { ...loggerOptions(env.LOG_LEVEL), ...(deps.logStream ? { stream: deps.logStream } : {}) } });
   const dirs = dataDirs(env.DATA_DIR);
   await ensureDataDirs(dirs);
   const inbox = new Inbox(dirs.inbox);

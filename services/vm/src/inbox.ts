@@ -19,11 +19,14 @@ export type Task = z.infer<typeof taskSchema>;
 
 export class Inbox {
   private sequence = 0;
+  /** Ids finished by this process: a late retry of one of them is a duplicate too. Bounded. */
+  private readonly finished = new Set<string>();
 
   constructor(private readonly dir: string) {}
 
   /** False when the task is already here (the relay retried after a lost acknowledgement). */
   async add(task: Task): Promise<boolean> {
+    if (this.finished.has(task.id)) return false;
     const names = await readdir(this.dir);
     if (names.some((n) => n.endsWith(`-${task.id}.json`))) return false;
     const stamp = `${String(Date.now()).padStart(15, "0")}-${String(this.sequence++).padStart(6, "0")}`;
@@ -50,5 +53,7 @@ export class Inbox {
     for (const name of await readdir(this.dir)) {
       if (name.endsWith(`-${id}.json`)) await rm(join(this.dir, name), { force: true });
     }
+    this.finished.add(id);
+    if (this.finished.size > 1000) this.finished.delete(this.finished.values().next().value as string);
   }
 }
