@@ -131,6 +131,17 @@ describe("relay webhook", () => {
     expect(twilio.mediaRequests).toEqual([{ path: new URL(url).pathname, authorized: true }]);
   });
 
+  it("delivers the text with a note when Twilio no longer has the media (404), instead of retrying forever", async () => {
+    const { twilio, vm, post } = await setup();
+    const url = `${twilio.addMedia(Buffer.from("x"), "image/jpeg")}gone`;
+    const params = inboundParams({ from: fake.user, to: fake.whatsAppNumber, body: "look", accountSid: fake.accountSid, media: [{ url, contentType: "image/jpeg" }] });
+    expect((await post(params)).status).toBe(200);
+    const [request] = await vm.waitFor(1);
+    const task = JSON.parse(request?.body ?? "{}") as { text: string; media: unknown[] };
+    expect(task.media).toEqual([]);
+    expect(task.text).toBe("look\n\n[An attachment (image/jpeg) could not be downloaded from Twilio: HTTP 404.]");
+  });
+
   it("answers GET /health without reaching the VM", async () => {
     const { vm, relay } = await setup();
     const response = await fetch(`${relay.url}/health`);

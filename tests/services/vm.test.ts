@@ -87,11 +87,11 @@ describe("vm", () => {
   it("runs one task at a time per sender in arrival order, while another sender runs alongside", async () => {
     const { vm, post, replies } = await setup();
     // Posted back to back: the first is slow, so without the queue the later ones would overtake it.
-    for (const text of ["a1 sleep 1.5", "a2", "a3"]) expect((await post(fake.user, text)).status).toBe(202);
+    for (const text of ["a1 sleep 3", "a2", "a3"]) expect((await post(fake.user, text)).status).toBe(202);
     expect((await post(fake.otherUser, "b1")).status).toBe(202);
     const all = await replies(4);
     const forUser = all.filter((r) => r.to === fake.user).map((r) => r.text);
-    expect(forUser).toEqual(["turn 1: a1 sleep 1.5", "turn 2: a2", "turn 3: a3"]);
+    expect(forUser).toEqual(["turn 1: a1 sleep 3", "turn 2: a2", "turn 3: a3"]);
     // The other sender did not wait behind the slow task.
     expect(all[0]).toEqual({ to: fake.otherUser, text: "turn 1: b1", images: [] });
     await vm.queues.idle();

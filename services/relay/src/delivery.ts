@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
 import type { Spool, SpooledMessage } from "./spool";
 import { maskNumber } from "./logger";
+import { MediaUnavailableError } from "./twilio";
 
 export interface BackoffOptions {
   initialDelayMs: number;
@@ -115,14 +116,22 @@ export class Delivery {
 
   private async deliverOnce(message: SpooledMessage): Promise<void> {
     const media = [];
+    let text = message.text;
     for (const item of message.media) {
-      const fetched = await this.options.fetchMedia(item.url);
-      media.push({ contentType: fetched.contentType || item.contentType, dataBase64: fetched.data.toString("base64") });
+      try {
+        const fetched = await this.options.fetchMedia(item.url);
+        media.push({ contentType: fetched.contentType || item.contentType, dataBase64: fetched.data.toString("base64") });
+      } catch (err) {
+        // A photo Twilio will never hand over must not hold up this sender's queue forever.
+        if (!(err instanceof MediaUnavailableError)) throw err;
+        this.options.log.warn({ messageId: message.id, status: err.status }, "inbound media unavailable; delivering the message without it");
+        text += `\n\n[An attachment (${item.contentType}) could not be downloaded from Twilio: HTTP ${err.status}.]`;
+      }
     }
     const response = await fetch(`${this.options.vmUrl}/tasks`, {
       method: "POST",
       headers: { authorization: `Bearer ${this.options.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ id: message.id, from: message.from, text: message.text, media, receivedAt: message.receivedAt }),
+      body: JSON.stringify({ id: message.id, from: message.from, text, media, receivedAt: message.receivedAt }),
       signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)]),
     });
     await response.body?.cancel();

@@ -17,6 +17,13 @@ class RedirectingRequestClient extends twilio.RequestClient {
   }
 }
 
+/** Twilio answered the media download with a 4xx: retrying will not help (deleted, or wrong credentials). */
+export class MediaUnavailableError extends Error {
+  constructor(readonly status: number) {
+    super(`fetching inbound media answered ${status}`);
+  }
+}
+
 export interface OutboundMessage {
   to: string;
   body?: string;
@@ -59,6 +66,7 @@ export function createTwilioGateway(settings: TwilioSettings): TwilioGateway {
       // Credentials go only to Twilio itself; fetch drops them if Twilio redirects to its storage.
       const headers: Record<string, string> = trustedOrigins.has(origin) ? { authorization: `Basic ${basic}` } : {};
       const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+      if (response.status >= 400 && response.status < 500) throw new MediaUnavailableError(response.status);
       if (!response.ok) throw new Error(`fetching inbound media answered ${response.status}`);
       return {
         contentType: response.headers.get("content-type") ?? "application/octet-stream",
