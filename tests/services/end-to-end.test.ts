@@ -4,7 +4,8 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inboundParams, sendSignedWebhook, type FakeTwilio } from "../../sandbox/fakes/fake-twilio";
-import { cleanup, fake, freePort, startFakeTwilio, startRelay, startVm, tempDir, until, type RunningRelay } from "./harness";
+import { cleanup, fake, freePort, startFakeTwilio, startRelay, startStub, startVm, tempDir, until, type RunningRelay } from "./harness";
+import { unreachableNotice } from "../../services/relay/src/app";
 
 afterEach(cleanup);
 
@@ -78,6 +79,34 @@ describe("end to end", () => {
     await vm.queues.idle();
     expect(await vm.calls()).toHaveLength(1);
     expect(await readdir(join(dataDir, "outbox"))).toEqual([]);
+  });
+
+  it("on shutdown the relay gives its outbox the grace period to reach the VM", async () => {
+    const twilio = await startFakeTwilio();
+    const vmPort = await freePort();
+    const relay = await startRelay({ claudeHost: `http://127.0.0.1:${vmPort}`, twilioUrl: twilio.url, shutdownGraceSeconds: 10 });
+    expect((await webhook(relay, "deliver before you go")).status).toBe(200);
+    const closing = relay.app.close();
+    const vm = await startStub(undefined, vmPort);
+    await closing;
+    expect(vm.requests).toHaveLength(1);
+    expect(JSON.parse(vm.requests[0]?.body ?? "{}").text).toBe("deliver before you go");
+    expect(await relay.spool.count()).toBe(0);
+  });
+
+  it("tells the sender once when the VM stays unreachable, and keeps the message", async () => {
+    const twilio = await startFakeTwilio();
+    const relay = await startRelay({
+      claudeHost: `http://127.0.0.1:${await freePort()}`,
+      twilioUrl: twilio.url,
+      backoff: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 },
+    });
+    expect((await webhook(relay, "anyone there?")).status).toBe(200);
+    const [notice] = await twilio.waitForMessages(1);
+    expect(notice).toMatchObject({ to: fake.user, body: unreachableNotice });
+    await relay.delivery.idle();
+    expect(await outboxCount(relay)).toBe(1);
+    expect(twilio.messages).toHaveLength(1);
   });
 
   it("keeps each sender's order when messages arrive while a slow task runs", async () => {

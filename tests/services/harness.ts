@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseRelayEnv, type RelayEnv } from "../../services/relay/src/env";
 import { buildApp as buildRelay, type Relay } from "../../services/relay/src/app";
+import type { BackoffOptions } from "../../services/relay/src/delivery";
 import { parseVmEnv, type VmEnv } from "../../services/vm/src/env";
 import { buildApp as buildVm, type Vm } from "../../services/vm/src/app";
 import { FakeTwilio } from "../../sandbox/fakes/fake-twilio";
@@ -115,7 +116,17 @@ export interface RunningRelay extends Relay {
   env: RelayEnv;
 }
 
-export async function startRelay(options: { claudeHost: string; twilioUrl: string; dataDir?: string; port?: number; logs?: string[] }): Promise<RunningRelay> {
+export interface RelayOptions {
+  claudeHost: string;
+  twilioUrl: string;
+  dataDir?: string;
+  port?: number;
+  logs?: string[];
+  backoff?: BackoffOptions;
+  shutdownGraceSeconds?: number;
+}
+
+export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const port = options.port ?? (await freePort());
   const env = parseRelayEnv({
     PORT: String(port),
@@ -129,12 +140,12 @@ export async function startRelay(options: { claudeHost: string; twilioUrl: strin
     RELAY_SHARED_TOKEN: fake.sharedToken,
     TWILIO_API_URL: options.twilioUrl,
     RELAY_DATA_DIR: options.dataDir ?? (await tempDir("relay")),
-    SHUTDOWN_GRACE_SECONDS: "0",
+    SHUTDOWN_GRACE_SECONDS: String(options.shutdownGraceSeconds ?? 0),
     LOG_LEVEL: options.logs ? "trace" : "silent",
   });
   const logs = options.logs;
   const relay = await buildRelay(env, {
-    backoff: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 },
+    backoff: options.backoff ?? { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 },
     ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
   });
   await relay.app.listen({ port: env.PORT, host: env.HOST });

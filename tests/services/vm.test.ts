@@ -157,6 +157,19 @@ describe("vm", () => {
     expect(await readdir(inbox)).toEqual([]);
   });
 
+  it("starts a new session when Claude no longer knows the stored one", async () => {
+    const dataDir = await tempDir("vm-stale");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(dataDir, "sessions"), { recursive: true });
+    await writeFile(join(dataDir, "sessions", "whatsapp15550001111.json"), JSON.stringify({ sessionId: "lost-session", updatedAt: "2026-01-01T00:00:00Z" }));
+    const { vm, post, replies } = await setup({ dataDir });
+    await post(fake.user, "hello again");
+    const [reply] = await replies(1);
+    expect(reply?.text).toBe("turn 1: hello again");
+    const calls = await vm.calls();
+    expect(calls.map((c) => c.args.includes("--resume"))).toEqual([true, false]);
+  });
+
   it("answers GET /health", async () => {
     const { vm } = await setup();
     const response = await fetch(`${vm.url}/health`);
