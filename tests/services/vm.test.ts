@@ -71,6 +71,16 @@ describe("vm", () => {
     expect(call?.cwd).toBe(join(vm.env.DATA_DIR, "workspace"));
   });
 
+  it("acknowledges at once but keeps the response open until the task is answered (so Fly does not auto-stop mid-run)", async () => {
+    const { relay, post } = await setup();
+    const response = await post(fake.user, "held sleep 1");
+    expect(response.status).toBe(202);
+    expect(relay.requests).toHaveLength(0);
+    const body = await response.text();
+    expect(body).toBe('{"accepted":true,"duplicate":false}\n');
+    expect(relay.requests).toHaveLength(1);
+  });
+
   it("continues the sender's conversation, and /new starts afresh", async () => {
     const { post, replies } = await setup();
     await post(fake.user, "first");

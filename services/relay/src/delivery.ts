@@ -128,14 +128,27 @@ export class Delivery {
         text += `\n\n[An attachment (${item.contentType}) could not be downloaded from Twilio: HTTP ${err.status}.]`;
       }
     }
-    const response = await fetch(`${this.options.vmUrl}/tasks`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${this.options.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ id: message.id, from: message.from, text, media, receivedAt: message.receivedAt }),
-      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)]),
-    });
+    // 30 s for the VM to acknowledge; the body after that is not bounded (see below).
+    const ackTimeout = new AbortController();
+    const timer = setTimeout(() => ackTimeout.abort(new Error("VM did not acknowledge within 30 s")), 30_000);
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.vmUrl}/tasks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.options.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ id: message.id, from: message.from, text, media, receivedAt: message.receivedAt }),
+        signal: AbortSignal.any([this.abort.signal, ackTimeout.signal]),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok) {
+      // The VM keeps an accepted task's response open until the task ends, so Fly Proxy does not
+      // auto-stop it mid-run. Read it to the end in the background; the status was the acknowledgement.
+      response.text().catch(() => undefined);
+      return;
+    }
     await response.body?.cancel();
-    if (response.ok) return;
     // 400/413/422: this message will never be accepted; other statuses (401 while a token rolls,
     // 5xx, Fly proxy 502/503 while the machine boots) may pass on a later try.
     if ([400, 413, 422].includes(response.status)) throw new PermanentError(`VM answered ${response.status}`);

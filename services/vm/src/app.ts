@@ -66,7 +66,7 @@ export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
   app.addHook("onReady", async () => {
     const pending = await inbox.pending((file) => app.log.error({ file }, "unreadable task file dropped"));
     if (pending.length) app.log.info({ tasks: pending.length }, "resuming tasks from the inbox");
-    for (const task of pending) queues.enqueue(task);
+    for (const task of pending) void queues.enqueue(task);
   });
   app.addHook("preClose", async () => queues.stop(env.SHUTDOWN_GRACE_SECONDS * 1000));
   return { app, queues };

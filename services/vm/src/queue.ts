@@ -5,7 +5,7 @@ import type { Task } from "./inbox";
 export type Worker = (task: Task, signal: AbortSignal) => Promise<"done" | "handed-back">;
 
 export class SenderQueues {
-  private readonly waiting = new Map<string, Task[]>();
+  private readonly waiting = new Map<string, { task: Task; finished: () => void }[]>();
   private readonly workers = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private running = 0;
@@ -17,15 +17,19 @@ export class SenderQueues {
     private readonly onError: (task: Task, err: unknown) => void,
   ) {}
 
-  enqueue(task: Task): void {
-    if (this.stopping) return;
+  /** Resolves when the task has finished, failed, or been handed back at shutdown. */
+  enqueue(task: Task): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finished = resolve));
     const list = this.waiting.get(task.from) ?? [];
-    list.push(task);
+    list.push({ task, finished });
     this.waiting.set(task.from, list);
     if (!this.workers.has(task.from)) {
       // drain() always awaits before it ends, so the entry is set before drain removes it.
       this.workers.set(task.from, this.drain(task.from));
     }
+    return done;
   }
 
   stats(): { running: number; queued: number } {
@@ -45,7 +49,7 @@ export class SenderQueues {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    for (const list of this.waiting.values()) list.length = 0;
+    for (const list of this.waiting.values()) for (const item of list.splice(0)) item.finished();
     const all = Promise.all([...this.workers.values()]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -60,7 +64,7 @@ export class SenderQueues {
   private async drain(from: string): Promise<void> {
     const list = this.waiting.get(from);
     while (list && list.length > 0) {
-      const task = list.shift() as Task;
+      const { task, finished } = list.shift() as { task: Task; finished: () => void };
       this.running++;
       try {
         const result = await this.work(task, this.abort.signal);
@@ -70,6 +74,7 @@ export class SenderQueues {
         await this.onDone(task).catch(() => undefined);
       } finally {
         this.running--;
+        finished();
       }
     }
     // Removed in the same tick the loop saw an empty list, so a later enqueue starts a new worker.

@@ -1,4 +1,5 @@
 // POST /tasks: a message from the relay. Saved to the inbox before it is acknowledged, then queued.
+import { PassThrough } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { bearerMatches } from "../auth";
 import { taskSchema, type Inbox } from "../inbox";
@@ -25,8 +26,14 @@ export function taskRoutes(app: FastifyInstance, { token, inbox, queues }: TaskR
       request.log.info({ taskId: task.id }, "task already accepted; duplicate ignored");
       return reply.code(200).send({ accepted: true, duplicate: true });
     }
-    queues.enqueue(task);
+    const finished = queues.enqueue(task);
     request.log.info({ taskId: task.id, from: maskNumber(task.from), media: task.media.length }, "task accepted");
-    return reply.code(202).send({ accepted: true, duplicate: false });
+    // The 202 and its first line go out now (that is the relay's acknowledgement); the response
+    // stays open until the task ends, so Fly Proxy sees a request in flight and does not
+    // auto-stop the machine in the middle of a run.
+    const body = new PassThrough();
+    body.write(`${JSON.stringify({ accepted: true, duplicate: false })}\n`);
+    void finished.then(() => body.end());
+    return reply.code(202).type("application/x-ndjson").send(body);
   });
 }
