@@ -1,0 +1,55 @@
+// Lints every file in .github/workflows with @action-validator/core (GitHub's workflow schema,
+// compiled to WASM: runs offline, no binary download). A missing linter FAILS the test.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(__dirname, "..", "..");
+const workflowDir = join(root, ".github", "workflows");
+
+type Validator = { validateWorkflow(src: string): { errors: unknown[] } };
+
+function loadValidator(): Validator {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@action-validator/core") as Validator;
+  } catch (err) {
+    throw new Error(
+      `workflow linter @action-validator/core is not installed (${String(err)}); ` +
+        "install it with `npm ci` (it is a devDependency of package.json)",
+    );
+  }
+}
+
+describe("workflow lint", () => {
+  const files = readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f));
+
+  it("finds the workflows", () => {
+    expect(files).toEqual(expect.arrayContaining(["preview.yml", "deploy.yml"]));
+  });
+
+  it.each(files)("%s passes the workflow schema", (file) => {
+    const result = loadValidator().validateWorkflow(readFileSync(join(workflowDir, file), "utf8"));
+    expect(result.errors, `${file}: fix the errors listed`).toEqual([]);
+  });
+
+  it("rejects a deliberately broken workflow", () => {
+    const src = readFileSync(join(__dirname, "fixtures", "broken-workflow.yml"), "utf8");
+    expect(loadValidator().validateWorkflow(src).errors.length).toBeGreaterThan(0);
+  });
+
+  it.each(["preview.yml", "deploy.yml"])("%s follows the delivery rules", (file) => {
+    const src = readFileSync(join(workflowDir, file), "utf8");
+    expect(src).toContain("cancel-in-progress: false");
+    expect(src).toContain("group: pulumi-${{ matrix.stack }}");
+    expect(src).toContain("run: npm ci");
+    expect(src).toContain("require('./package.json').dependencies['@pulumi/pulumi']");
+    expect(src).toMatch(/^permissions:\n {2}contents: read$/m);
+    // The CLI version is named only in package.json.
+    expect(src).not.toMatch(/pulumi-version: *\d/);
+    // Every action pinned to a SHA or an exact x.y.z tag.
+    for (const m of src.matchAll(/uses: *(\S+)/g)) {
+      expect(m[1], `${file}: pin ${m[1]}`).toMatch(/@([0-9a-f]{40}|v\d+\.\d+\.\d+)$/);
+    }
+  });
+});
