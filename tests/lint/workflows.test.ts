@@ -1,5 +1,6 @@
 // Lints every file in .github/workflows with @action-validator/core (GitHub's workflow schema,
 // compiled to WASM: runs offline, no binary download). A missing linter FAILS the test.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,6 +22,21 @@ function loadValidator(): Validator {
   }
 }
 
+// actionlint (type-checks expressions, `needs`, matrix and action inputs) built by scripts/actionlint.sh.
+function actionlintPath(): string {
+  const run = spawnSync("bash", [join(root, "scripts", "actionlint.sh")], { encoding: "utf8", timeout: 300_000 });
+  if (run.status !== 0) {
+    throw new Error(`actionlint is missing and could not be built: ${run.stderr}\n` +
+      "install it with: bash scripts/actionlint.sh (needs Go and the Go module proxy)");
+  }
+  return run.stdout.trim();
+}
+
+function actionlint(files: string[]): { status: number | null; output: string } {
+  const run = spawnSync(actionlintPath(), ["-no-color", ...files], { encoding: "utf8", cwd: root });
+  return { status: run.status, output: run.stdout + run.stderr };
+}
+
 describe("workflow lint", () => {
   const files = readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f));
 
@@ -32,6 +48,18 @@ describe("workflow lint", () => {
     const result = loadValidator().validateWorkflow(readFileSync(join(workflowDir, file), "utf8"));
     expect(result.errors, `${file}: fix the errors listed`).toEqual([]);
   });
+
+  it("actionlint passes every workflow", () => {
+    const result = actionlint(files.map((f) => join(workflowDir, f)));
+    expect(result.output).toBe("");
+    expect(result.status).toBe(0);
+  }, 300_000);
+
+  it("actionlint rejects the deliberately broken workflow", () => {
+    const result = actionlint([join(__dirname, "fixtures", "broken-workflow.yml")]);
+    expect(result.status).toBe(1);
+    expect(result.output).toMatch(/runs-on/);
+  }, 300_000);
 
   it("rejects a deliberately broken workflow", () => {
     const src = readFileSync(join(__dirname, "fixtures", "broken-workflow.yml"), "utf8");
