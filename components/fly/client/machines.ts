@@ -1,0 +1,144 @@
+// Machines: create, get, list, update, delete, start, stop, suspend, wait. Leased calls take the nonce.
+import { z } from "zod";
+import { FlyApiError } from "./errors";
+import { seg, type CallOptions, type FlyHttp } from "./http";
+import { createMachineToWire, machineFromWire, updateMachineToWire } from "./mapping";
+import type {
+  CreateMachineInput,
+  FlyMachine,
+  ListMachinesInput,
+  StopInput,
+  UpdateMachineInput,
+  WaitInput,
+  WaitResult,
+  WaitableState,
+} from "./types";
+import { ignoredBodySchema, wireMachineSchema, wireWaitSchema } from "./wire";
+
+export interface LeasedCallOptions extends CallOptions {
+  /** Nonce of the lease held on the machine; sent as `fly-machine-lease-nonce`. */
+  leaseNonce?: string;
+}
+
+export interface WaitForStateInput {
+  state: WaitableState;
+  instanceId?: string;
+  /** Overall time budget in milliseconds; `wait` calls (408 on their own timeout) repeat until then. */
+  timeoutMs: number;
+  /** Seconds each `wait` call is held by Fly (at most 60). */
+  perCallSeconds?: number;
+}
+
+const MAX_WAIT_SECONDS = 60;
+
+export class FlyMachinesApi {
+  constructor(private readonly http: FlyHttp) {}
+
+  #path(appName: string, machineId?: string, action?: string): string {
+    let path = `/apps/${seg(appName)}/machines`;
+    if (machineId !== undefined) path += `/${seg(machineId)}`;
+    if (action !== undefined) path += `/${action}`;
+    return path;
+  }
+
+  async create(appName: string, input: CreateMachineInput, options: CallOptions = {}): Promise<FlyMachine> {
+    const wire = await this.http.request({
+      ...options,
+      method: "POST",
+      path: this.#path(appName),
+      body: createMachineToWire(input),
+      schema: wireMachineSchema,
+    });
+    return machineFromWire(wire);
+  }
+
+  async get(appName: string, machineId: string, options: CallOptions = {}): Promise<FlyMachine> {
+    const wire = await this.http.request({ ...options, method: "GET", path: this.#path(appName, machineId), schema: wireMachineSchema });
+    return machineFromWire(wire);
+  }
+
+  async list(appName: string, input: ListMachinesInput = {}, options: CallOptions = {}): Promise<FlyMachine[]> {
+    const wire = await this.http.request({
+      ...options,
+      method: "GET",
+      path: this.#path(appName),
+      query: { include_deleted: input.includeDeleted, region: input.region, state: input.state },
+      schema: z.array(wireMachineSchema).nullable(),
+    });
+    return (wire ?? []).map(machineFromWire);
+  }
+
+  /** Replaces the machine's config; Fly restarts it (unless skipLaunch) and gives it a new instance id. */
+  async update(appName: string, machineId: string, input: UpdateMachineInput, options: LeasedCallOptions = {}): Promise<FlyMachine> {
+    const wire = await this.http.request({
+      ...options,
+      method: "POST",
+      path: this.#path(appName, machineId),
+      body: updateMachineToWire(input),
+      schema: wireMachineSchema,
+    });
+    return machineFromWire(wire);
+  }
+
+  /** `force` destroys a running machine (Fly's `?force=true`). */
+  async delete(appName: string, machineId: string, input: { force?: boolean } = {}, options: LeasedCallOptions = {}): Promise<void> {
+    await this.http.request({
+      ...options,
+      method: "DELETE",
+      path: this.#path(appName, machineId),
+      query: { force: input.force === true ? true : undefined },
+      schema: ignoredBodySchema,
+    });
+  }
+
+  async start(appName: string, machineId: string, options: LeasedCallOptions = {}): Promise<void> {
+    await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "start"), schema: ignoredBodySchema });
+  }
+
+  async stop(appName: string, machineId: string, input: StopInput = {}, options: LeasedCallOptions = {}): Promise<void> {
+    const body: Record<string, string> = {};
+    if (input.signal !== undefined) body["signal"] = input.signal;
+    if (input.timeout !== undefined) body["timeout"] = input.timeout;
+    await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "stop"), body, schema: ignoredBodySchema });
+  }
+
+  async suspend(appName: string, machineId: string, options: LeasedCallOptions = {}): Promise<void> {
+    await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "suspend"), schema: ignoredBodySchema });
+  }
+
+  /** One `wait` call; Fly answers 408 (a FlyApiError) when the state is not reached in time. */
+  async wait(appName: string, machineId: string, input: WaitInput, options: CallOptions = {}): Promise<WaitResult> {
+    const seconds = Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.round(input.timeoutSeconds ?? MAX_WAIT_SECONDS)));
+    const wire = await this.http.request({
+      ...options,
+      method: "GET",
+      path: this.#path(appName, machineId, "wait"),
+      query: { state: input.state, timeout: seconds, instance_id: input.instanceId, version: input.version },
+      // Fly holds the request for up to `timeout` seconds: give the HTTP call room beyond that.
+      timeoutMs: options.timeoutMs ?? (seconds + 15) * 1000,
+      schema: wireWaitSchema,
+    });
+    return { ok: wire.ok ?? true, state: wire.state, version: wire.version, eventId: wire.event_id };
+  }
+
+  /** Waits for a state across as many `wait` calls as the overall deadline allows (408 means "ask again"). */
+  async waitForState(appName: string, machineId: string, input: WaitForStateInput): Promise<WaitResult> {
+    const deadline = this.http.now() + input.timeoutMs;
+    for (;;) {
+      const remainingSeconds = Math.ceil((deadline - this.http.now()) / 1000);
+      if (remainingSeconds <= 0) break;
+      const perCall = Math.min(remainingSeconds, input.perCallSeconds ?? MAX_WAIT_SECONDS, MAX_WAIT_SECONDS);
+      try {
+        return await this.wait(appName, machineId, { state: input.state, instanceId: input.instanceId, timeoutSeconds: perCall });
+      } catch (err) {
+        if (!(err instanceof FlyApiError) || err.status !== 408) throw err;
+      }
+    }
+    throw new FlyApiError({
+      method: "GET",
+      path: `/v1${this.#path(appName, machineId, "wait")}`,
+      status: 408,
+      flyMessage: `machine ${machineId} did not reach state "${input.state}" within ${Math.round(input.timeoutMs / 1000)}s`,
+    });
+  }
+}
