@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { childEnv } from "./env";
+import { entryPointFor, serviceForImage, type ServiceKind } from "./images";
+import { parseMachineSpec, type CheckResult, type MachineSpec } from "./spec";
+
+// Machines as local processes. Each machine whose image is textslash-relay/-vm runs as
+// `node --import tsx services/<kind>/src/server.ts` on a free port; other images are state only.
+// Suspend is modelled as stop (no memory snapshot on a laptop): the process exits and /data stays.
+
+export interface ProcessRuntimeOptions {
+  repoRoot: string;
+  /** Usually <repo>/.sandbox: volumes/, machines/, logs/ live under it. */
+  stateDir: string;
+  /** Sandbox-only env per service (fake Twilio URL, CLAUDE_BIN, proxy preload). */
+  sandboxEnv?: (kind: ServiceKind, spec: MachineSpec) => Record<string, string>;
+  /** How long stop() waits after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Running { spec: MachineSpec; kind: ServiceKind; port: number; child: ChildProcess; exited: Promise<void> }
+
+export class ProcessRuntime {
+  private readonly running = new Map<string, Running>();
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: ProcessRuntimeOptions) {
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  /** Starts the machine's process; resolves with its port, or undefined for a state-only image. */
+  async start(input: unknown): Promise<number | undefined> {
+    const spec = parseMachineSpec(input);
+    const kind = serviceForImage(spec.image);
+    if (!kind) return undefined;
+    const existing = this.running.get(spec.id);
+    if (existing) return existing.port;
+    const port = await freePort();
+    const mountDirs = new Map<string, string>();
+    for (const mount of spec.mounts) {
+      const dir = path.join(this.options.stateDir, "volumes", mount.volumeId);
+      mkdirSync(dir, { recursive: true });
+      mountDirs.set(mount.path, dir);
+    }
+    const rootfsDir = path.join(this.options.stateDir, "machines", spec.id, "rootfs");
+    mkdirSync(rootfsDir, { recursive: true });
+    const env = childEnv(spec, { kind, port, mountDirs, rootfsDir, sandboxEnv: this.options.sandboxEnv?.(kind, spec) ?? {} });
+    const logDir = path.join(this.options.stateDir, "logs");
+    mkdirSync(logDir, { recursive: true });
+    const logFile = createWriteStream(path.join(logDir, `${spec.appName}-${spec.id}.log`), { flags: "a" });
+    const child = spawn(process.execPath, ["--import", "tsx", entryPointFor(kind)], {
+      cwd: this.options.repoRoot,
+      // Only what the machine would have plus PATH/HOME; never the daemon's own secrets.
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.pipe(logFile);
+    child.stderr?.pipe(logFile);
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const entry: Running = { spec, kind, port, child, exited };
+    this.running.set(spec.id, entry);
+    void exited.then(() => {
+      if (this.running.get(spec.id) === entry) this.running.delete(spec.id);
+      this.log(`[runtime] ${spec.appName}/${spec.id} process exited (code ${child.exitCode ?? "signal"})`);
+    });
+    this.log(`[runtime] ${spec.appName}/${spec.id} started ${kind} pid ${child.pid} on 127.0.0.1:${port}`);
+    return port;
+  }
+
+  /** SIGTERM (graceful drain in the services), then SIGKILL after the timeout. */
+  async stop(id: string, reason = "stop"): Promise<void> {
+    const entry = this.running.get(id);
+    if (!entry) return;
+    this.log(`[runtime] ${entry.spec.appName}/${id} ${reason}: SIGTERM to pid ${entry.child.pid}`);
+    entry.child.kill("SIGTERM");
+    const timeout = this.options.stopTimeoutMs ?? 25_000;
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => { entry.child.kill("SIGKILL"); resolve(); }, timeout);
+    });
+    await Promise.race([entry.exited, killed]);
+    clearTimeout(timer);
+    await entry.exited;
+  }
+
+  /** Suspend = stop here; the volume keeps /data, memory is not kept. */
+  async suspend(id: string): Promise<void> {
+    await this.stop(id, "suspend (modelled as stop)");
+  }
+
+  /** Update replaces the process (new env/image/secrets) and, as on Fly, the root filesystem. */
+  async update(input: unknown): Promise<number | undefined> {
+    const spec = parseMachineSpec(input);
+    const wasRunning = this.running.has(spec.id);
+    await this.stop(spec.id, "update");
+    rmSync(path.join(this.options.stateDir, "machines", spec.id, "rootfs"), { recursive: true, force: true });
+    return wasRunning ? this.start(spec) : undefined;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.stop(id, "destroy");
+    rmSync(path.join(this.options.stateDir, "machines", id), { recursive: true, force: true });
+  }
+
+  portOf(id: string): number | undefined { return this.running.get(id)?.port; }
+  isRunning(id: string): boolean { return this.running.has(id); }
+  pids(): number[] { return [...this.running.values()].flatMap((r) => (r.child.pid ? [r.child.pid] : [])); }
+
+  /** Probes each check path on the process for real; a stopped machine has no results. */
+  async checks(id: string): Promise<CheckResult[]> {
+    const entry = this.running.get(id);
+    if (!entry) return [];
+    return Promise.all(entry.spec.checks.map(async (check): Promise<CheckResult> => {
+      const updatedAt = new Date().toISOString();
+      try {
+        const res = await fetch(`http://127.0.0.1:${entry.port}${check.path}`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel();
+        return { name: check.name, status: res.ok ? "passing" : "critical", output: `HTTP ${res.status}`, updatedAt };
+      } catch (error) {
+        return { name: check.name, status: "critical", output: (error as Error).message, updatedAt };
+      }
+    }));
+  }
+
+  /** Waits (bounded) until every check passes; throws naming the failing check and the log file. */
+  async waitHealthy(id: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: CheckResult[] = [];
+    while (Date.now() < deadline) {
+      if (!this.running.has(id)) throw new Error(`sandbox runtime: machine ${id} exited before its checks passed; see .sandbox/logs`);
+      last = await this.checks(id);
+      if (last.every((c) => c.status === "passing")) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const failing = last.filter((c) => c.status !== "passing").map((c) => `${c.name}: ${c.output}`).join("; ");
+    throw new Error(`sandbox runtime: machine ${id} not healthy after ${timeoutMs} ms (${failing}); see .sandbox/logs`);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((id) => this.stop(id, "shutdown")));
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
