@@ -1,0 +1,44 @@
+// One IP assignment of an app (shared_v4, v6 or a private_v6 Flycast address). Create adopts an
+// existing address of the same type, so a second `up` or a takeover never allocates twice.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { checkWith } from "./check";
+import { flyConnection, ignoreNotFound } from "./connection";
+import { diffByTable, ipDiffTable } from "./diff";
+
+export const PROVIDER_VERSION = 1;
+const inputsSchema = z.object({
+  appName: z.string().min(1),
+  type: z.enum(["shared_v4", "v6", "private_v6"]),
+  providerVersion: z.number(),
+});
+type IpInputs = z.infer<typeof inputsSchema>;
+
+const conn = flyConnection();
+export const ipProvider: pulumi.dynamic.ResourceProvider<IpInputs> = {
+  configure: conn.configure,
+  check: async (_olds, news) => checkWith(inputsSchema, news),
+  diff: async (_id, olds, news) => {
+    const d = diffByTable(ipDiffTable, { ...olds, address: undefined }, { ...news, address: undefined });
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
+  },
+  create: async (inputs) => {
+    const fly = conn.client();
+    const existing = (await fly.ips.list(inputs.appName)).find((a) => a.type === inputs.type);
+    const ip = existing ?? (await fly.ips.create(inputs.appName, { type: inputs.type }));
+    return { id: ip.ip, outs: { ...inputs, address: ip.ip } };
+  },
+  read: async (id, props) => {
+    const found = (await conn.client().ips.list(props.appName)).find((a) => a.ip === id);
+    return found ? { id, props } : {};
+  },
+  update: async (id, _olds, news) => ({ outs: { ...news, address: id } }),
+  delete: async (id, props) => ignoreNotFound(() => conn.client().ips.delete(props.appName, id)),
+};
+
+export class FlyIp extends pulumi.dynamic.Resource {
+  declare readonly address: pulumi.Output<string>;
+  constructor(name: string, args: { appName: pulumi.Input<string>; type: "shared_v4" | "v6" | "private_v6" }, opts?: pulumi.CustomResourceOptions) {
+    super(ipProvider, name, { ...args, providerVersion: PROVIDER_VERSION, address: undefined }, opts, "textslash", "FlyIp");
+  }
+}

@@ -1,0 +1,79 @@
+// An app's secrets. Values come in as secret inputs (ciphertext in state); outputs hold only
+// HMAC-SHA256 digests keyed by a random per-resource salt, plus Fly's secrets version, which the
+// app's machine takes as min_secrets_version so a secret change rolls that app's machine only.
+import * as pulumi from "@pulumi/pulumi";
+import { createHmac, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { checkWith } from "./check";
+import { flyConnection, isUnknown } from "./connection";
+
+export const PROVIDER_VERSION = 1;
+const inputsSchema = z.object({
+  appName: z.string().min(1),
+  values: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "secret names are UPPER_SNAKE"), z.string()),
+  providerVersion: z.number(),
+});
+type SecretsInputs = z.infer<typeof inputsSchema>;
+interface SecretsOutputs {
+  appName: string;
+  salt: string;
+  digests: Record<string, string>;
+  version: number;
+  providerVersion: number;
+}
+
+export function digestsOf(salt: string, values: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values).sort(([a], [b]) => a.localeCompare(b))) {
+    out[k] = createHmac("sha256", salt).update(`${k}\0${v}`).digest("hex");
+  }
+  return out;
+}
+
+const conn = flyConnection();
+async function apply(appName: string, values: Record<string, string>, previous: string[], salt: string): Promise<SecretsOutputs> {
+  const update: Record<string, string | null> = { ...values };
+  for (const k of previous) if (!(k in values)) update[k] = null;
+  const result = await conn.client().secrets.update(appName, update);
+  return { appName, salt, digests: digestsOf(salt, values), version: result.version, providerVersion: PROVIDER_VERSION };
+}
+
+export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, SecretsOutputs> = {
+  configure: conn.configure,
+  check: async (_olds, news) => checkWith(inputsSchema, news),
+  diff: async (_id, olds: SecretsOutputs & Partial<SecretsInputs>, news) => {
+    if (olds.appName !== news.appName) return { changes: true, replaces: ["appName"], deleteBeforeReplace: true };
+    if (isUnknown(news.values) || Object.values(news.values ?? {}).some(isUnknown)) return { changes: true };
+    const same =
+      olds.providerVersion === news.providerVersion &&
+      JSON.stringify(digestsOf(olds.salt, news.values)) === JSON.stringify(olds.digests);
+    return { changes: !same };
+  },
+  create: async (inputs) => {
+    const salt = randomBytes(16).toString("hex");
+    return { id: inputs.appName, outs: await apply(inputs.appName, inputs.values, [], salt) };
+  },
+  update: async (_id, olds, news) => ({ outs: await apply(news.appName, news.values, Object.keys(olds.digests), olds.salt) }),
+  // Deleting the app deletes its secrets; unsetting them first would only roll a machine that is going away.
+  delete: async () => undefined,
+};
+
+export interface FlySecretsArgs {
+  appName: pulumi.Input<string>;
+  values: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class FlySecrets extends pulumi.dynamic.Resource {
+  declare readonly version: pulumi.Output<number>;
+  declare readonly digests: pulumi.Output<Record<string, string>>;
+  constructor(name: string, args: FlySecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      secretsProvider,
+      name,
+      { appName: args.appName, values: pulumi.secret(args.values), providerVersion: PROVIDER_VERSION, version: undefined, digests: undefined },
+      opts,
+      "textslash",
+      "FlySecrets",
+    );
+  }
+}

@@ -1,0 +1,83 @@
+// The VM's /data volume. It holds the user's work, so delete (and any replacement, which is a
+// delete) refuses unless allowDataLoss is set, saying what would be lost and which key allows it.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { checkWith } from "./check";
+import { flyConnection, ignoreNotFound } from "./connection";
+import { diffByTable, volumeDiffTable } from "./diff";
+
+export const PROVIDER_VERSION = 1;
+const inputsSchema = z.object({
+  appName: z.string().min(1),
+  name: z.string().regex(/^[a-z0-9_]{1,30}$/, "only a-z, 0-9 and _ (max 30)"),
+  region: z.string().min(1),
+  sizeGb: z.number().int().min(1),
+  adopt: z.boolean(),
+  allowDataLoss: z.boolean(),
+  providerVersion: z.number(),
+});
+type VolumeInputs = z.infer<typeof inputsSchema>;
+
+export function dataLossMessage(appName: string, volumeId: string): string {
+  return (
+    `refusing to delete volume ${volumeId} of ${appName}: it holds /data (the inbox, Claude sessions and ` +
+    `every cloned repository). Set \`pulumi config set textslash:allowDataLoss true\` to allow it.`
+  );
+}
+
+const conn = flyConnection();
+export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
+  configure: conn.configure,
+  check: async (olds, news) => {
+    if (typeof olds.sizeGb === "number" && typeof news.sizeGb === "number" && news.sizeGb < olds.sizeGb) {
+      return { failures: [{ property: "sizeGb", reason: `a volume cannot shrink (${olds.sizeGb} GB → ${news.sizeGb} GB)` }] };
+    }
+    return checkWith(inputsSchema, news);
+  },
+  diff: async (_id, olds, news) => {
+    const { allowDataLoss: _a, ...o } = olds;
+    const { allowDataLoss: _b, ...n } = news;
+    const d = diffByTable(volumeDiffTable, o, n);
+    if (d.replaces.length > 0 && !news.allowDataLoss) {
+      throw new Error(`${dataLossMessage(olds.appName, "(current)")} The plan would replace it because ${d.replaces.join(", ")} changed.`);
+    }
+    return { changes: d.changes || olds.allowDataLoss !== news.allowDataLoss, replaces: d.replaces, deleteBeforeReplace: true };
+  },
+  create: async (inputs) => {
+    const fly = conn.client();
+    if (inputs.adopt) {
+      const found = (await fly.volumes.list(inputs.appName)).find((v) => v.name === inputs.name && v.state !== "destroyed");
+      if (found) return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
+    }
+    const v = await fly.volumes.create(inputs.appName, { name: inputs.name, region: inputs.region, sizeGb: inputs.sizeGb });
+    return { id: v.id, outs: { ...inputs, volumeId: v.id } };
+  },
+  read: async (id, props) => {
+    const v = await conn.client().volumes.get(props.appName, id);
+    return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id } };
+  },
+  update: async (id, olds, news) => {
+    if (news.sizeGb > olds.sizeGb) await conn.client().volumes.extend(news.appName, id, news.sizeGb);
+    return { outs: { ...news, volumeId: id } };
+  },
+  delete: async (id, props) => {
+    if (!props.allowDataLoss) throw new Error(dataLossMessage(props.appName, id));
+    await ignoreNotFound(() => conn.client().volumes.delete(props.appName, id));
+  },
+};
+
+export interface FlyVolumeArgs {
+  appName: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  sizeGb: pulumi.Input<number>;
+  adopt: pulumi.Input<boolean>;
+  allowDataLoss: pulumi.Input<boolean>;
+}
+
+export class FlyVolume extends pulumi.dynamic.Resource {
+  declare readonly volumeId: pulumi.Output<string>;
+  constructor(name: string, args: FlyVolumeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(volumeProvider, name, { ...args, providerVersion: PROVIDER_VERSION, volumeId: undefined }, opts, "textslash", "FlyVolume");
+  }
+}
