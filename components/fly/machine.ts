@@ -1,0 +1,85 @@
+// Exactly one machine of an app. Create adopts the app's existing machine when `adopt` is set and
+// converges it with a rollout; updates go through rolloutMachine (lease, new version, checks).
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { checkWith } from "./check";
+import { isFlyNotFound, type MachineConfig } from "./client";
+import { flyConnection, ignoreNotFound } from "./connection";
+import { diffByTable, machineDiffTable } from "./diff";
+import { ROLLOUT_TIMEOUT_MS, rolloutMachine, waitForChecks } from "./machine-rollout";
+
+export const PROVIDER_VERSION = 1;
+const inputsSchema = z.object({
+  appName: z.string().min(1),
+  name: z.string().min(1),
+  region: z.string().min(1),
+  config: z.looseObject({ image: z.string().min(1) }),
+  volumeId: z.string().optional(),
+  secretsVersion: z.number().int().optional(),
+  adopt: z.boolean(),
+  providerVersion: z.number(),
+});
+type MachineInputs = z.infer<typeof inputsSchema> & { config: MachineConfig };
+
+const conn = flyConnection();
+export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
+  configure: conn.configure,
+  check: async (_olds, news) => checkWith(inputsSchema, news) as pulumi.dynamic.CheckResult<MachineInputs>,
+  diff: async (_id, olds, news) => {
+    const { machineId: _m, state: _s, ...o } = olds as MachineInputs & { machineId?: string; state?: string };
+    const d = diffByTable(machineDiffTable, o, { ...news });
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
+  },
+  create: async (inputs) => {
+    const fly = conn.client();
+    if (inputs.adopt) {
+      const existing = (await fly.machines.list(inputs.appName)).filter((m) => m.state !== "destroyed");
+      if (existing.length > 1) throw new Error(`${inputs.appName} has ${existing.length} machines; adoption expects exactly one`);
+      const [found] = existing;
+      if (found) {
+        const m = await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, name: inputs.name, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
+        return { id: m.id, outs: { ...inputs, machineId: m.id } };
+      }
+    }
+    const m = await fly.machines.create(inputs.appName, {
+      name: inputs.name,
+      region: inputs.region,
+      config: inputs.config,
+      minSecretsVersion: inputs.secretsVersion,
+    });
+    await fly.machines.waitForState(inputs.appName, m.id, { state: "started", instanceId: m.instanceId, timeoutMs: ROLLOUT_TIMEOUT_MS });
+    await waitForChecks(fly, inputs.appName, m.id, ROLLOUT_TIMEOUT_MS);
+    return { id: m.id, outs: { ...inputs, machineId: m.id } };
+  },
+  read: async (id, props) => {
+    try {
+      const m = await conn.client().machines.get(props.appName, id);
+      return m.state === "destroyed" ? {} : { id, props };
+    } catch (err) {
+      if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up recreates it
+      throw err;
+    }
+  },
+  update: async (id, _olds, news) => {
+    const m = await rolloutMachine(conn.client(), { appName: news.appName, machineId: id, name: news.name, config: news.config, minSecretsVersion: news.secretsVersion });
+    return { outs: { ...news, machineId: m.id } };
+  },
+  delete: async (id, props) => ignoreNotFound(() => conn.client().machines.delete(props.appName, id, { force: true })),
+};
+
+export interface FlyMachineArgs {
+  appName: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  config: pulumi.Input<MachineConfig>;
+  volumeId?: pulumi.Input<string>;
+  secretsVersion?: pulumi.Input<number>;
+  adopt: pulumi.Input<boolean>;
+}
+
+export class FlyMachine extends pulumi.dynamic.Resource {
+  declare readonly machineId: pulumi.Output<string>;
+  constructor(name: string, args: FlyMachineArgs, opts?: pulumi.CustomResourceOptions) {
+    super(machineProvider, name, { ...args, providerVersion: PROVIDER_VERSION, machineId: undefined }, opts, "textslash", "FlyMachine");
+  }
+}
