@@ -1,0 +1,82 @@
+// A generic Fly service: app + secrets + IPs + optional volume + exactly one machine.
+// Independent children are created concurrently; dependsOn/inputs order only what must be ordered
+// (everything after the app; the machine after secrets, volume).
+import * as pulumi from "@pulumi/pulumi";
+import { FlyApp } from "./fly/app";
+import type { MachineConfig } from "./fly/client";
+import { FlyIp } from "./fly/ip";
+import { FlyMachine } from "./fly/machine";
+import { FlySecrets } from "./fly/secrets";
+import { FlyVolume } from "./fly/volume";
+
+export type IpKind = "shared_v4" | "v6" | "private_v6";
+
+export interface FlyServiceArgs {
+  appName: string;
+  org: string;
+  region: string;
+  adopt: boolean;
+  secrets: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  ips: IpKind[];
+  /** A private service refuses any public address. */
+  privateOnly: boolean;
+  volume?: { name: string; sizeGb: number; mountPath: string; allowDataLoss: boolean };
+  machine: { config: MachineConfig };
+}
+
+export function checkAddresses(appName: string, ips: IpKind[], privateOnly: boolean): void {
+  const publicOnes = ips.filter((t) => t !== "private_v6");
+  if (privateOnly && publicOnes.length > 0) {
+    throw new Error(`${appName} is private (Flycast only); refusing public address(es): ${publicOnes.join(", ")}`);
+  }
+}
+
+export class FlyService extends pulumi.ComponentResource {
+  readonly app: FlyApp;
+  readonly machine: FlyMachine;
+  readonly secrets: FlySecrets;
+  readonly volume: FlyVolume | undefined;
+  readonly ips: FlyIp[];
+
+  constructor(name: string, args: FlyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("textslash:fly:Service", name, {}, opts);
+    checkAddresses(args.appName, args.ips, args.privateOnly);
+    const child = { parent: this };
+    this.app = new FlyApp(`${name}-app`, { name: args.appName, orgSlug: args.org, adopt: args.adopt }, child);
+    const afterApp = { parent: this, dependsOn: [this.app] };
+    this.secrets = new FlySecrets(`${name}-secrets`, { appName: this.app.name, values: args.secrets }, afterApp);
+    this.ips = args.ips.map((type) => new FlyIp(`${name}-ip-${type}`, { appName: this.app.name, type }, afterApp));
+    this.volume = args.volume
+      ? new FlyVolume(
+          `${name}-volume`,
+          {
+            appName: this.app.name,
+            name: args.volume.name,
+            region: args.region,
+            sizeGb: args.volume.sizeGb,
+            adopt: args.adopt,
+            allowDataLoss: args.volume.allowDataLoss,
+          },
+          afterApp,
+        )
+      : undefined;
+    const mountPath = args.volume?.mountPath;
+    const config = this.volume
+      ? this.volume.volumeId.apply((volumeId) => ({ ...args.machine.config, mounts: [{ volume: volumeId, path: mountPath ?? "/data" }] }))
+      : args.machine.config;
+    this.machine = new FlyMachine(
+      `${name}-machine`,
+      {
+        appName: this.app.name,
+        name: `${args.appName}-1`,
+        region: args.region,
+        config,
+        ...(this.volume ? { volumeId: this.volume.volumeId } : {}),
+        secretsVersion: this.secrets.version,
+        adopt: args.adopt,
+      },
+      afterApp,
+    );
+    this.registerOutputs({ appName: this.app.name, machineId: this.machine.machineId });
+  }
+}

@@ -1,0 +1,60 @@
+// The relay's and the VM's machine configs, as pure functions of the settings (see DESIGN.md).
+import type { Settings } from "../config";
+import type { MachineCheck, MachineConfig } from "./fly/client";
+
+const healthCheck = (port: number): MachineCheck => ({
+  type: "http",
+  port,
+  method: "GET",
+  path: "/health",
+  interval: "15s",
+  timeout: "5s",
+  gracePeriod: "10s",
+});
+
+export function relayMachineConfig(s: Settings): MachineConfig {
+  return {
+    image: s.relayImage,
+    env: {
+      PORT: "3000",
+      CLAUDE_HOST: `http://${s.prefix}-vm.flycast`,
+      PUBLIC_URL: `https://${s.prefix}-relay.fly.dev`,
+    },
+    guest: { cpuKind: "shared", cpus: 1, memoryMb: s.relayMemoryMb },
+    services: [
+      {
+        protocol: "tcp",
+        internalPort: 3000,
+        ports: [
+          { port: 80, handlers: ["http"], forceHttps: true },
+          { port: 443, handlers: ["tls", "http"] },
+        ],
+        autostopMachines: "off",
+        autostartMachines: true,
+        minMachinesRunning: 1,
+      },
+    ],
+    checks: { health: healthCheck(3000) },
+    restart: { policy: "always" },
+  };
+}
+
+export function vmMachineConfig(s: Settings): MachineConfig {
+  return {
+    image: s.vmImage,
+    env: { PORT: "3001", RELAY_CALLBACK_URL: `http://${s.prefix}-relay.flycast` },
+    guest: { cpuKind: "shared", cpus: s.vmCpus, memoryMb: s.vmMemoryMb },
+    services: [
+      {
+        protocol: "tcp",
+        internalPort: 3001,
+        ports: [{ port: 80, handlers: ["http"] }],
+        autostopMachines: s.vmAutostop,
+        autostartMachines: true,
+        minMachinesRunning: 0,
+      },
+    ],
+    checks: { health: healthCheck(3001) },
+    restart: { policy: "on-failure" },
+  };
+}

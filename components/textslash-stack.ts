@@ -1,0 +1,63 @@
+// The textslash deployment: a public relay and a private VM wired as in DESIGN.md, sharing one
+// generated token. Changing one app's secret rolls only that app's machine.
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import { FlyService } from "./fly-service";
+import { relayMachineConfig, vmMachineConfig } from "./machine-configs";
+import { appNames } from "./naming";
+import { RandomToken } from "./random-token";
+
+export class TextslashStack extends pulumi.ComponentResource {
+  readonly relay: FlyService;
+  readonly vm: FlyService;
+  readonly relayUrl: string;
+  readonly webhookUrl: string;
+
+  constructor(name: string, cfg: StackConfig, opts?: pulumi.ComponentResourceOptions) {
+    super("textslash:index:TextslashStack", name, {}, opts);
+    const s = cfg.settings;
+    const names = appNames(s.prefix);
+    const shared = new RandomToken(`${name}-relay-shared-token`, { parent: this });
+    const common = { org: s.org, region: s.region, adopt: s.adoptExisting };
+
+    this.relay = new FlyService(
+      "relay",
+      {
+        ...common,
+        appName: names.relayApp,
+        ips: ["shared_v4", "v6", "private_v6"],
+        privateOnly: false,
+        secrets: {
+          TWILIO_ACCOUNT_SID: s.twilioAccountSid,
+          TWILIO_AUTH_TOKEN: cfg.secrets.twilioAuthToken,
+          TWILIO_WHATSAPP_NUMBER: s.twilioWhatsappNumber,
+          ALLOWED_PHONE_NUMBERS: s.allowedPhoneNumbers,
+          RELAY_SHARED_TOKEN: shared.value,
+        },
+        machine: { config: relayMachineConfig(s) },
+      },
+      { parent: this },
+    );
+
+    const vmSecrets: Record<string, pulumi.Input<string>> = {
+      ANTHROPIC_API_KEY: cfg.secrets.anthropicApiKey,
+      RELAY_SHARED_TOKEN: shared.value,
+    };
+    this.vm = new FlyService(
+      "vm",
+      {
+        ...common,
+        appName: names.vmApp,
+        ips: ["private_v6"],
+        privateOnly: true,
+        secrets: cfg.secrets.githubToken.apply((gh) => (gh ? { ...vmSecrets, GITHUB_TOKEN: gh } : vmSecrets)),
+        volume: { name: "vm_data", sizeGb: s.volumeSizeGb, mountPath: "/data", allowDataLoss: s.allowDataLoss },
+        machine: { config: vmMachineConfig(s) },
+      },
+      { parent: this },
+    );
+    this.relayUrl = `https://${names.relayApp}.fly.dev`;
+    this.webhookUrl = `${this.relayUrl}/webhook`;
+    this.registerOutputs({});
+  }
+}
