@@ -1,0 +1,117 @@
+import http from "node:http";
+import { routeFor } from "./routing";
+
+// A Fly-Proxy-like HTTP forward proxy for the sandbox: routes by requested host, starts a stopped
+// machine when a request arrives (auto-start) and stops or suspends a machine idle for idleMs
+// (auto-stop), never going below min_machines_running. It talks to machines through a backend
+// so it works over the local Fly API or directly over the process runtime.
+
+export interface ProxyMachine {
+  id: string;
+  state: "started" | "stopped" | "suspended" | string;
+  /** Local port when the process is running. */
+  port?: number;
+  autostop: "off" | "stop" | "suspend";
+  autostart: boolean;
+  minMachinesRunning: number;
+}
+
+export interface ProxyBackend {
+  hasPublicIp(app: string): Promise<boolean>;
+  machines(app: string): Promise<ProxyMachine[]>;
+  /** Starts the machine and resolves with its port once it is healthy. */
+  start(app: string, id: string): Promise<number>;
+  stop(app: string, id: string, mode: "stop" | "suspend"): Promise<void>;
+}
+
+export interface ProxyOptions { backend: ProxyBackend; idleMs: number; log?: (line: string) => void }
+
+interface Activity { app: string; inFlight: number; lastSeen: number }
+
+export class SandboxProxy {
+  private server?: http.Server;
+  private readonly activity = new Map<string, Activity>();
+  private idleTimer?: NodeJS.Timeout;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: ProxyOptions) {
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
+    const address = this.server.address();
+    this.idleTimer = setInterval(() => void this.stopIdle(), Math.max(50, Math.floor(this.options.idleMs / 4)));
+    return `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.idleTimer);
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const route = routeFor(req.headers.host, req.url ?? "/");
+    if (!route) return void res.writeHead(404).end("sandbox proxy: unknown host; use <app>.flycast or <app>.fly.dev\n");
+    const { backend } = this.options;
+    if (route.network === "public" && !(await backend.hasPublicIp(route.app))) {
+      return void res.writeHead(404).end(`sandbox proxy: ${route.app} has no public IP\n`);
+    }
+    let target: { id: string; port: number } | undefined;
+    try {
+      target = await this.pickMachine(route.app);
+    } catch (error) {
+      this.log(`[proxy] ${route.app}: ${(error as Error).message}`);
+    }
+    if (!target) return void res.writeHead(503).end(`sandbox proxy: no machine of ${route.app} could serve the request\n`);
+    const activity = this.activity.get(target.id) ?? { app: route.app, inFlight: 0, lastSeen: Date.now() };
+    this.activity.set(target.id, activity);
+    activity.inFlight += 1;
+    const done = (): void => { activity.inFlight -= 1; activity.lastSeen = Date.now(); };
+    const headers = { ...req.headers };
+    delete headers["proxy-connection"];
+    const upstream = http.request({ host: "127.0.0.1", port: target.port, path: route.path, method: req.method, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      up.once("close", done);
+    });
+    upstream.once("error", (error) => {
+      done();
+      if (!res.headersSent) res.writeHead(502).end(`sandbox proxy: ${route.app} machine ${target.id}: ${error.message}\n`);
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  /** A running machine if any, else auto-start a stopped one (as Fly Proxy does). */
+  private async pickMachine(app: string): Promise<{ id: string; port: number } | undefined> {
+    const machines = await this.options.backend.machines(app);
+    const running = machines.find((m) => m.state === "started" && m.port);
+    if (running?.port) return { id: running.id, port: running.port };
+    const sleeping = machines.find((m) => m.autostart && (m.state === "stopped" || m.state === "suspended"));
+    if (!sleeping) return undefined;
+    this.log(`[proxy] ${app}/${sleeping.id} waking (auto-start on request)`);
+    const port = await this.options.backend.start(app, sleeping.id);
+    this.activity.set(sleeping.id, { app, inFlight: 0, lastSeen: Date.now() });
+    return { id: sleeping.id, port };
+  }
+
+  private async stopIdle(): Promise<void> {
+    const now = Date.now();
+    for (const [id, activity] of this.activity) {
+      if (activity.inFlight > 0 || now - activity.lastSeen < this.options.idleMs) continue;
+      const machines = await this.options.backend.machines(activity.app);
+      const machine = machines.find((m) => m.id === id);
+      const runningCount = machines.filter((m) => m.state === "started").length;
+      if (!machine || machine.state !== "started" || machine.autostop === "off" || runningCount <= machine.minMachinesRunning) {
+        this.activity.delete(id);
+        continue;
+      }
+      this.activity.delete(id);
+      this.log(`[proxy] ${activity.app}/${id} idle ${now - activity.lastSeen} ms: ${machine.autostop === "suspend" ? "suspending" : "stopping"} (auto-stop)`);
+      await this.options.backend.stop(activity.app, id, machine.autostop);
+    }
+  }
+}
