@@ -6,6 +6,7 @@ import { isFlyNotFound } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { appDiffTable, diffByTable } from "./diff";
 import { checkWith } from "./check";
+import { lazyProvider } from "./lazy-provider";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -45,6 +46,9 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   delete: async (id) => ignoreNotFound(() => conn.client().apps.delete(id)),
 };
 
+/** The only provider object Pulumi serializes (see lazy-provider.ts). */
+const serializedProvider = lazyProvider("components/fly/app.ts", __filename, "appProvider");
+
 export interface FlyAppArgs {
   name: pulumi.Input<string>;
   orgSlug: pulumi.Input<string>;
@@ -54,6 +58,6 @@ export interface FlyAppArgs {
 export class FlyApp extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   constructor(name: string, args: FlyAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(appProvider, name, { ...args, providerVersion: PROVIDER_VERSION, adopted: undefined }, opts, "textslash", "FlyApp");
+    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, adopted: undefined }, opts, "textslash", "FlyApp");
   }
 }

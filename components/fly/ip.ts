@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
+import { lazyProvider } from "./lazy-provider";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, ipDiffTable } from "./diff";
 
@@ -36,9 +37,12 @@ export const ipProvider: pulumi.dynamic.ResourceProvider<IpInputs> = {
   delete: async (id, props) => ignoreNotFound(() => conn.client().ips.delete(props.appName, id)),
 };
 
+/** The only provider object Pulumi serializes (see lazy-provider.ts). */
+const serializedProvider = lazyProvider("components/fly/ip.ts", __filename, "ipProvider");
+
 export class FlyIp extends pulumi.dynamic.Resource {
   declare readonly address: pulumi.Output<string>;
   constructor(name: string, args: { appName: pulumi.Input<string>; type: "shared_v4" | "v6" | "private_v6" }, opts?: pulumi.CustomResourceOptions) {
-    super(ipProvider, name, { ...args, providerVersion: PROVIDER_VERSION, address: undefined }, opts, "textslash", "FlyIp");
+    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, address: undefined }, opts, "textslash", "FlyIp");
   }
 }

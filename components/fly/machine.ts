@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
+import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
@@ -67,6 +68,9 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   delete: async (id, props) => ignoreNotFound(() => conn.client().machines.delete(props.appName, id, { force: true })),
 };
 
+/** The only provider object Pulumi serializes (see lazy-provider.ts). */
+const serializedProvider = lazyProvider("components/fly/machine.ts", __filename, "machineProvider");
+
 export interface FlyMachineArgs {
   appName: pulumi.Input<string>;
   name: pulumi.Input<string>;
@@ -80,6 +84,6 @@ export interface FlyMachineArgs {
 export class FlyMachine extends pulumi.dynamic.Resource {
   declare readonly machineId: pulumi.Output<string>;
   constructor(name: string, args: FlyMachineArgs, opts?: pulumi.CustomResourceOptions) {
-    super(machineProvider, name, { ...args, providerVersion: PROVIDER_VERSION, machineId: undefined }, opts, "textslash", "FlyMachine");
+    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, machineId: undefined }, opts, "textslash", "FlyMachine");
   }
 }

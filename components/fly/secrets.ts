@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { checkWith } from "./check";
+import { lazyProvider } from "./lazy-provider";
 import { flyConnection, isUnknown } from "./connection";
 
 export const PROVIDER_VERSION = 1;
@@ -58,6 +59,9 @@ export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, Sec
   delete: async () => undefined,
 };
 
+/** The only provider object Pulumi serializes (see lazy-provider.ts). */
+const serializedProvider = lazyProvider("components/fly/secrets.ts", __filename, "secretsProvider");
+
 export interface FlySecretsArgs {
   appName: pulumi.Input<string>;
   values: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -68,7 +72,7 @@ export class FlySecrets extends pulumi.dynamic.Resource {
   declare readonly digests: pulumi.Output<Record<string, string>>;
   constructor(name: string, args: FlySecretsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      secretsProvider,
+      serializedProvider,
       name,
       { appName: args.appName, values: pulumi.secret(args.values), providerVersion: PROVIDER_VERSION, version: undefined, digests: undefined },
       opts,

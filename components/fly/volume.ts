@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
+import { lazyProvider } from "./lazy-provider";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, volumeDiffTable } from "./diff";
 
@@ -66,6 +67,9 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   },
 };
 
+/** The only provider object Pulumi serializes (see lazy-provider.ts). */
+const serializedProvider = lazyProvider("components/fly/volume.ts", __filename, "volumeProvider");
+
 export interface FlyVolumeArgs {
   appName: pulumi.Input<string>;
   name: pulumi.Input<string>;
@@ -78,6 +82,6 @@ export interface FlyVolumeArgs {
 export class FlyVolume extends pulumi.dynamic.Resource {
   declare readonly volumeId: pulumi.Output<string>;
   constructor(name: string, args: FlyVolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(volumeProvider, name, { ...args, providerVersion: PROVIDER_VERSION, volumeId: undefined }, opts, "textslash", "FlyVolume");
+    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, volumeId: undefined }, opts, "textslash", "FlyVolume");
   }
 }

@@ -1,0 +1,56 @@
+// The real program previews with the real engine: the dynamic providers serialize and run their
+// check/diff in the provider process, the plan has the expected objects, no secret value shows,
+// and preview makes no Fly API call (a counting HTTP server stands in for the API).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEngineProject, type EngineProject } from "./harness";
+
+const secretValues = ["fake-twilio-auth-token", "fake-anthropic-key", "fake-fly-token", "fake-github-token"];
+
+describe("textslash program: preview", () => {
+  let project: EngineProject;
+  let server: Server;
+  let requests = 0;
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      requests += 1;
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const port = (server.address() as AddressInfo).port;
+    project = await createEngineProject({
+      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
+      stackName: "Demo_Stack",
+      env: { FLY_API_URL: `http://127.0.0.1:${port}` },
+    });
+    await project.stack.setAllConfig({
+      "textslash:twilioAccountSid": { value: "ACfake" },
+      "textslash:twilioAuthToken": { value: "fake-twilio-auth-token", secret: true },
+      "textslash:twilioWhatsappNumber": { value: "+14155238886" },
+      "textslash:allowedPhoneNumbers": { value: "+15550000001" },
+      "textslash:anthropicApiKey": { value: "fake-anthropic-key", secret: true },
+      "textslash:flyApiToken": { value: "fake-fly-token", secret: true },
+      "textslash:githubToken": { value: "fake-github-token", secret: true },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await project?.cleanup();
+    await new Promise((done) => server?.close(done));
+  });
+
+  it("plans the relay and VM objects, shows no secret and calls no API", async () => {
+    const preview = await project.stack.preview({ diff: true });
+    // stack + TextslashStack + token + 2 services + 2 apps + 2 secrets + 4 IPs (3 relay, 1 VM) + volume + 2 machines = 16
+    expect(preview.changeSummary).toEqual({ create: 16 });
+    for (const name of ["demo-stack-relay", "demo-stack-vm", "vm_data", "http://demo-stack-vm.flycast", "https://demo-stack-relay.fly.dev"]) {
+      expect(preview.stdout).toContain(name);
+    }
+    for (const secret of secretValues) {
+      expect(preview.stdout + preview.stderr).not.toContain(secret);
+    }
+    expect(requests).toBe(0);
+  }, 180_000);
+});
