@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { ProxyAgent, fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessRuntime } from "../runtime/process-runtime";
 import { SandboxProxy } from "./proxy";
@@ -66,5 +67,12 @@ describe("SandboxProxy over the process runtime", () => {
 
     expect(await viaProxy(proxyUrl, "http://local-vm.flycast/health")).toBe(200);
     expect(lines.filter((l) => l.includes("waking (auto-start on request)"))).toHaveLength(2);
+
+    // The way the service processes call each other (undici ProxyAgent → CONNECT tunnel).
+    const dispatcher = new ProxyAgent(proxyUrl);
+    const tunnelled = await undiciFetch("http://local-vm.flycast/health", { dispatcher });
+    expect(tunnelled.status).toBe(200);
+    await tunnelled.text();
+    await dispatcher.close();
   }, 60_000);
 });

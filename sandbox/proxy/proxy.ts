@@ -1,4 +1,6 @@
 import http from "node:http";
+import net from "node:net";
+import type { Duplex } from "node:stream";
 import { routeFor } from "./routing";
 
 // A Fly-Proxy-like HTTP forward proxy for the sandbox: routes by requested host, starts a stopped
@@ -40,6 +42,8 @@ export class SandboxProxy {
 
   async listen(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
+    // undici's ProxyAgent tunnels even plain-http targets with CONNECT, so serve tunnels too.
+    this.server.on("connect", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.tunnel(req, socket, head));
     await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
     const address = this.server.address();
     this.idleTimer = setInterval(() => void this.stopIdle(), Math.max(50, Math.floor(this.options.idleMs / 4)));
@@ -83,6 +87,41 @@ export class SandboxProxy {
       else res.destroy();
     });
     req.pipe(upstream);
+  }
+
+  /** CONNECT <app>.flycast:80: a raw tunnel to the machine; an open tunnel counts as in flight. */
+  private async tunnel(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const route = routeFor(undefined, `http://${req.url ?? ""}/`);
+    const refuse = (why: string): void => void socket.end(`HTTP/1.1 502 Bad Gateway\r\n\r\nsandbox proxy: ${why}\n`);
+    // A TLS tunnel to .fly.dev would reach a plain-HTTP process; local callers use /_public/<app>.
+    if (route?.network !== "private") return refuse(`cannot tunnel to ${req.url ?? "?"}; use http://<app>.flycast or /_public/<app>`);
+    let target: { id: string; port: number } | undefined;
+    try {
+      target = await this.pickMachine(route.app);
+    } catch (error) {
+      this.log(`[proxy] ${route.app}: ${(error as Error).message}`);
+    }
+    if (!target) return refuse(`no machine of ${route.app} could serve the request`);
+    const activity = this.activity.get(target.id) ?? { app: route.app, inFlight: 0, lastSeen: Date.now() };
+    this.activity.set(target.id, activity);
+    activity.inFlight += 1;
+    const upstream = net.connect(target.port, "127.0.0.1", () => {
+      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    let closed = false;
+    const done = (): void => {
+      if (closed) return;
+      closed = true;
+      activity.inFlight -= 1;
+      activity.lastSeen = Date.now();
+      upstream.destroy();
+      socket.destroy();
+    };
+    upstream.once("error", done).once("close", done);
+    socket.once("error", done).once("close", done);
   }
 
   /** A running machine if any, else auto-start a stopped one (as Fly Proxy does). */

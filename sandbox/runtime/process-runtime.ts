@@ -19,6 +19,8 @@ export interface ProcessRuntimeOptions {
   /** How long stop() waits after SIGTERM before SIGKILL. */
   stopTimeoutMs?: number;
   log?: (line: string) => void;
+  /** The sandbox proxy's URL; when set, processes reach .flycast/.fly.dev through it. */
+  proxyUrl?: string;
 }
 
 interface Running { spec: MachineSpec; kind: ServiceKind; port: number; child: ChildProcess; exited: Promise<void> }
@@ -51,10 +53,14 @@ export class ProcessRuntime {
     const logDir = path.join(this.options.stateDir, "logs");
     mkdirSync(logDir, { recursive: true });
     const logFile = createWriteStream(path.join(logDir, `${spec.appName}-${spec.id}.log`), { flags: "a" });
-    const child = spawn(process.execPath, ["--import", "tsx", entryPointFor(kind)], {
+    const proxyEnv: Record<string, string> = this.options.proxyUrl
+      ? { HTTP_PROXY: this.options.proxyUrl, HTTPS_PROXY: this.options.proxyUrl, NO_PROXY: "127.0.0.1,localhost" }
+      : {};
+    const preload = this.options.proxyUrl ? ["--import", path.join(__dirname, "proxy-preload.ts")] : [];
+    const child = spawn(process.execPath, ["--import", "tsx", ...preload, entryPointFor(kind)], {
       cwd: this.options.repoRoot,
       // Only what the machine would have plus PATH/HOME; never the daemon's own secrets.
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...proxyEnv, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.pipe(logFile);
