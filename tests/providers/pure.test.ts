@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { digestsOf } from "../../components/fly/secrets";
+import { dataLossMessage, volumeProvider } from "../../components/fly/volume";
+import { configMatches } from "../../components/fly/machine-rollout";
+
+describe("secret digests", () => {
+  it("are salted, stable and never contain the value", () => {
+    const a = digestsOf("salt-1", { TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" });
+    expect(a).toEqual(digestsOf("salt-1", { TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" }));
+    expect(a).not.toEqual(digestsOf("salt-2", { TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" }));
+    expect(JSON.stringify(a)).not.toContain("fake-twilio-auth-token");
+  });
+});
+
+describe("volume guard", () => {
+  it("refuses delete without allowDataLoss, naming the key and what is lost", async () => {
+    await expect(volumeProvider.delete!("vol_1", { appName: "me-vm", allowDataLoss: false })).rejects.toThrow(/textslash:allowDataLoss/);
+    expect(dataLossMessage("me-vm", "vol_1")).toMatch(/\/data/);
+  });
+
+  it("refuses a replacing diff without allowDataLoss", async () => {
+    const olds = { appName: "me-vm", name: "vm_data", region: "ord", sizeGb: 3, adopt: false, allowDataLoss: false, providerVersion: 1 };
+    await expect(volumeProvider.diff!("vol_1", olds, { ...olds, region: "ams" })).rejects.toThrow(/allowDataLoss/);
+    await expect(volumeProvider.diff!("vol_1", olds, { ...olds, sizeGb: 5 })).resolves.toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("refuses to shrink in check, naming the property", async () => {
+    const res = await volumeProvider.check!({ sizeGb: 5 }, { sizeGb: 3 });
+    expect(res.failures?.[0]?.property).toBe("sizeGb");
+  });
+});
+
+describe("configMatches", () => {
+  it("compares only the fields we own", () => {
+    expect(configMatches({ image: "a", env: { X: "1" } }, { image: "a", env: { X: "1" }, metadata: { fly: "x" } })).toBe(true);
+    expect(configMatches({ image: "a" }, { image: "b" })).toBe(false);
+  });
+});
