@@ -1,7 +1,24 @@
 // Loaded into every sandbox service process (node --import) so that fetch() to
-// http://<app>.flycast and https://<app>.fly.dev goes through the sandbox proxy, which the
-// processes cannot resolve otherwise. NO_PROXY keeps loopback (fake Twilio, health) direct.
-// axios (used by the twilio library) honours HTTP(S)_PROXY on its own.
-import { EnvHttpProxyAgent, setGlobalDispatcher } from "undici";
+// http://<app>.flycast goes through the sandbox proxy, which the processes cannot resolve
+// otherwise. Plain-http requests are sent in forward-proxy form (absolute URI) rather than through
+// a CONNECT tunnel as undici's ProxyAgent would: a kept-alive tunnel would look like a request in
+// flight forever and the proxy could never auto-stop an idle machine. Loopback goes direct.
+// axios (used by the twilio library) honours HTTP_PROXY/NO_PROXY on its own.
+import { Agent, setGlobalDispatcher, type Dispatcher } from "undici";
 
-if (process.env.HTTP_PROXY ?? process.env.http_proxy) setGlobalDispatcher(new EnvHttpProxyAgent());
+const proxy = process.env.HTTP_PROXY ?? process.env.http_proxy;
+
+class ForwardProxyAgent extends Agent {
+  constructor(private readonly proxyOrigin: string) {
+    super();
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
+    const origin = String(options.origin ?? "");
+    const direct = !origin.startsWith("http://") || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(origin);
+    if (direct) return super.dispatch(options, handler);
+    return super.dispatch({ ...options, origin: this.proxyOrigin, path: `${origin.replace(/\/$/, "")}${options.path}` }, handler);
+  }
+}
+
+if (proxy) setGlobalDispatcher(new ForwardProxyAgent(new URL(proxy).origin));
