@@ -25,7 +25,8 @@ describe("volume guard", () => {
   });
 
   it("refuses to shrink in check, naming the property", async () => {
-    const res = await volumeProvider.check!({ sizeGb: 5 }, { sizeGb: 3 });
+    const olds = { appName: "me-vm", name: "vm_data", region: "ord", sizeGb: 5, adopt: false, allowDataLoss: false, providerVersion: 1 };
+    const res = await volumeProvider.check!(olds, { ...olds, sizeGb: 3 });
     expect(res.failures?.[0]?.property).toBe("sizeGb");
   });
 });
