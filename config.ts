@@ -2,6 +2,7 @@
 // Fly API call: the program reads all keys as raw strings, validates them in one pass, and only
 // then builds resources. Secrets are returned as pulumi secret Outputs, never as plain values.
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { prefixFromStackName, prefixProblem } from "./components/naming";
 
@@ -54,6 +55,7 @@ export function parseSettings(
   raw: Record<string, string | undefined>,
   secretsPresent: Partial<Record<SecretKey, boolean>>,
   stackName: string,
+  plaintextSecrets: readonly SecretKey[] = [],
 ): Settings {
   const problems: string[] = [];
   const parsed = settingsSchema.safeParse(raw);
@@ -64,6 +66,9 @@ export function parseSettings(
   }
   for (const key of requiredSecrets) {
     if (!secretsPresent[key]) problems.push(`textslash:${key}: is required; set it with \`pulumi config set --secret textslash:${key}\``);
+  }
+  for (const key of plaintextSecrets) {
+    problems.push(`textslash:${key}: is stored in plain text; set it again with \`pulumi config set --secret textslash:${key}\``);
   }
   let prefix = "";
   if (parsed.success) {
@@ -98,5 +103,18 @@ export function loadStackConfig(): StackConfig {
   }
   // getSecret hides presence of an empty string behind an Output; the defaults are "", so an
   // unset secret reads as "" only for optional keys. Required ones are checked by presence here.
-  return { settings: parseSettings(raw, present, pulumi.getStack()), secrets };
+  const plaintext = secretKeys.filter((key) => storedInPlainText(`textslash:${key}`));
+  return { settings: parseSettings(raw, present, pulumi.getStack(), plaintext), secrets };
+}
+
+/**
+ * True when a non-empty value was set without --secret. Pulumi.yaml cannot mark the optional
+ * secrets `secret: true` (see the comment there), so the program enforces it. The SDK's own check
+ * (it backs Config.get's "use getSecret" warning) is missing from its typings, hence the cast;
+ * if a future SDK drops it, the check is skipped rather than failing every deployment.
+ */
+function storedInPlainText(fullKey: string): boolean {
+  const isConfigSecret = (runtimeConfig as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  const value = pulumi.runtime.getConfig(fullKey);
+  return Boolean(value) && isConfigSecret !== undefined && !isConfigSecret(fullKey);
 }

@@ -29,10 +29,8 @@ describe("textslash program: bad config", () => {
       "textslash:anthropicApiKey": { value: "fake-anthropic-key", secret: true },
       "textslash:vmMemoryMb": { value: "100" },
       "textslash:region": { value: "Chicago" },
-      // Pulumi.yaml declares these optional secrets with a default, which the engine refuses
-      // unless the stack sets them encrypted (see the report / docs/resources.md).
-      "textslash:flyApiToken": { value: "fake-fly-token", secret: true },
-      "textslash:githubToken": { value: "fake-github-token", secret: true },
+      // An optional secret set without --secret: the program refuses it (Pulumi.yaml cannot).
+      "textslash:githubToken": { value: "fake-github-token" },
     });
   }, 120_000);
 
@@ -46,6 +44,8 @@ describe("textslash program: bad config", () => {
     expect(result.code).not.toBe(0);
     const output = result.stdout + result.stderr;
     for (const key of ["twilioWhatsappNumber", "vmMemoryMb", "region"]) expect(output).toContain(`textslash:${key}`);
+    expect(output).toContain("textslash:githubToken: is stored in plain text");
+    expect(output).not.toContain("fake-github-token");
     expect(output).not.toContain("fake-twilio-auth-token");
     expect(output).not.toContain("fake-anthropic-key");
     expect(requests).toBe(0);

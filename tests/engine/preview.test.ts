@@ -23,7 +23,9 @@ describe("textslash program: preview", () => {
     project = await createEngineProject({
       copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
       stackName: "Demo_Stack",
-      env: { FLY_API_URL: `http://127.0.0.1:${port}` },
+      // The Fly token from the environment, as most users give it: the optional flyApiToken key
+      // stays unset, which the engine must accept.
+      env: { FLY_API_URL: `http://127.0.0.1:${port}`, FLY_API_TOKEN: "fake-fly-token" },
     });
     await project.stack.setAllConfig({
       "textslash:twilioAccountSid": { value: "ACfake" },
@@ -31,7 +33,6 @@ describe("textslash program: preview", () => {
       "textslash:twilioWhatsappNumber": { value: "+14155238886" },
       "textslash:allowedPhoneNumbers": { value: "+15550000001" },
       "textslash:anthropicApiKey": { value: "fake-anthropic-key", secret: true },
-      "textslash:flyApiToken": { value: "fake-fly-token", secret: true },
       "textslash:githubToken": { value: "fake-github-token", secret: true },
     });
   }, 120_000);
