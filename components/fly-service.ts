@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FlyApp } from "./fly/app";
 import type { MachineConfig } from "./fly/client";
 import { FlyIp } from "./fly/ip";
-import { FlyMachine } from "./fly/machine";
+import { FlyMachine, type MachineConfigInput } from "./fly/machine";
 import { FlySecrets } from "./fly/secrets";
 import { FlyVolume } from "./fly/volume";
 
@@ -60,9 +60,10 @@ export class FlyService extends pulumi.ComponentResource {
           afterApp,
         )
       : undefined;
-    const mountPath = args.volume?.mountPath;
-    const config = this.volume
-      ? this.volume.volumeId.apply((volumeId) => ({ ...args.machine.config, mounts: [{ volume: volumeId, path: mountPath ?? "/data" }] }))
+    // Only the mount waits for the volume id: the rest of the config stays known during preview,
+    // so a preview shows the image, env and services instead of one opaque unknown config.
+    const config: MachineConfigInput = this.volume
+      ? { ...args.machine.config, mounts: [{ volume: this.volume.volumeId, path: args.volume?.mountPath ?? "/data" }] }
       : args.machine.config;
     this.machine = new FlyMachine(
       `${name}-machine`,

@@ -12,6 +12,9 @@ const healthCheck = (port: number): MachineCheck => ({
   gracePeriod: "10s",
 });
 
+/** Where the relay keeps its outbox and media: on the relay_data volume (see textslash-stack.ts). */
+export const RELAY_DATA_DIR = "/data/relay";
+
 export function relayMachineConfig(s: Settings): MachineConfig {
   return {
     image: s.relayImage,
@@ -19,6 +22,9 @@ export function relayMachineConfig(s: Settings): MachineConfig {
       PORT: "3000",
       CLAUDE_HOST: `http://${s.prefix}-vm.flycast`,
       PUBLIC_URL: `https://${s.prefix}-relay.fly.dev`,
+      // The outbox must survive image updates (Fly replaces the root filesystem), so it lives on
+      // the relay_data volume mounted at /data; a subfolder keeps the volume's lost+found out of it.
+      RELAY_DATA_DIR: RELAY_DATA_DIR,
     },
     guest: { cpuKind: "shared", cpus: 1, memoryMb: s.relayMemoryMb },
     services: [

@@ -1,5 +1,6 @@
 // The textslash deployment: a public relay and a private VM wired as in DESIGN.md, sharing one
-// generated token. Changing one app's secret rolls only that app's machine.
+// generated token. Changing one app's secret rolls only that app's machine. Each app has a volume
+// at /data: the VM's holds the user's work (guarded), the relay's holds its outbox (unguarded).
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { FlyService } from "./fly-service";
@@ -34,6 +35,9 @@ export class TextslashStack extends pulumi.ComponentResource {
           ALLOWED_PHONE_NUMBERS: s.allowedPhoneNumbers,
           RELAY_SHARED_TOKEN: shared.value,
         },
+        // The outbox of acknowledged webhooks: a queue the relay drains, not user work, so the
+        // data-loss guard (textslash:allowDataLoss) is for the VM's /data only.
+        volume: { name: "relay_data", sizeGb: 1, mountPath: "/data", allowDataLoss: true },
         machine: { config: relayMachineConfig(s) },
       },
       { parent: this },

@@ -71,11 +71,16 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
 /** The only provider object Pulumi serializes (see lazy-provider.ts). */
 const serializedProvider = lazyProvider("components/fly/machine.ts", __filename, "machineProvider");
 
+/** A machine config whose mounts may wait for a volume id (Pulumi resolves nested inputs). */
+export type MachineConfigInput = Omit<MachineConfig, "mounts"> & {
+  mounts?: { volume: pulumi.Input<string>; path: string }[];
+};
+
 export interface FlyMachineArgs {
   appName: pulumi.Input<string>;
   name: pulumi.Input<string>;
   region: pulumi.Input<string>;
-  config: pulumi.Input<MachineConfig>;
+  config: pulumi.Input<MachineConfigInput>;
   volumeId?: pulumi.Input<string>;
   secretsVersion?: pulumi.Input<number>;
   adopt: pulumi.Input<boolean>;

@@ -72,6 +72,7 @@ describe("TextslashStack", () => {
         "relay-ip-v6",
         "relay-machine",
         "relay-secrets",
+        "relay-volume",
         "textslash",
         "textslash-relay-shared-token",
         "vm",
@@ -93,10 +94,13 @@ describe("TextslashStack", () => {
     });
     const relayMachine = created.find((c) => c.name === "relay-machine")!.inputs as { config: Record<string, unknown> };
     expect(relayMachine.config).toMatchObject({
-      env: { CLAUDE_HOST: "http://unit-vm.flycast", PUBLIC_URL: "https://unit-relay.fly.dev" },
+      env: { CLAUDE_HOST: "http://unit-vm.flycast", PUBLIC_URL: "https://unit-relay.fly.dev", RELAY_DATA_DIR: "/data/relay" },
+      mounts: [{ volume: "vol_1", path: "/data" }],
       services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1, ports: [{ port: 80 }, { port: 443 }] }],
     });
     expect(created.find((c) => c.name === "vm-volume")!.inputs).toMatchObject({ name: "vm_data", sizeGb: 3, allowDataLoss: false });
+    // The relay's outbox volume is a queue, not user work: never guarded by textslash:allowDataLoss.
+    expect(created.find((c) => c.name === "relay-volume")!.inputs).toMatchObject({ appName: "unit-relay", name: "relay_data", sizeGb: 1, region: "ord", allowDataLoss: true });
     const vmSecrets = created.find((c) => c.name === "vm-secrets")!.inputs as { values: Record<string, string> };
     expect(Object.keys(unwrapSecret(vmSecrets.values)).sort()).toEqual(["ANTHROPIC_API_KEY", "RELAY_SHARED_TOKEN"]);
     const relaySecrets = created.find((c) => c.name === "relay-secrets")!.inputs as { values: Record<string, string> };
