@@ -19,6 +19,11 @@ export interface ProxyMachine {
 }
 
 export interface ProxyBackend {
+  /**
+   * Every app the platform knows. When given, a machine started by anyone (a deploy, the API)
+   * is watched for idleness too, as Fly Proxy does, not only machines the proxy woke itself.
+   */
+  apps?(): Promise<string[]>;
   hasPublicIp(app: string): Promise<boolean>;
   machines(app: string): Promise<ProxyMachine[]>;
   /** Starts the machine and resolves with its port once it is healthy. */
@@ -34,6 +39,7 @@ export class SandboxProxy {
   private server?: http.Server;
   private readonly activity = new Map<string, Activity>();
   private idleTimer?: NodeJS.Timeout;
+  private sweeping = false;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: ProxyOptions) {
@@ -46,7 +52,7 @@ export class SandboxProxy {
     this.server.on("connect", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.tunnel(req, socket, head));
     await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
     const address = this.server.address();
-    this.idleTimer = setInterval(() => void this.stopIdle(), Math.max(50, Math.floor(this.options.idleMs / 4)));
+    this.idleTimer = setInterval(() => void this.sweep(), Math.max(50, Math.floor(this.options.idleMs / 4)));
     return `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
   }
 
@@ -135,6 +141,32 @@ export class SandboxProxy {
     const port = await this.options.backend.start(app, sleeping.id);
     this.activity.set(sleeping.id, { app, inFlight: 0, lastSeen: Date.now() });
     return { id: sleeping.id, port };
+  }
+
+  /** One idle sweep at a time; a failing backend call is logged and retried on the next tick. */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.watchStartedMachines();
+      await this.stopIdle();
+    } catch (error) {
+      this.log(`[proxy] idle sweep failed: ${(error as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** A started machine the proxy has not seen yet is idle from now on (e.g. just deployed). */
+  private async watchStartedMachines(): Promise<void> {
+    const apps = this.options.backend.apps ? await this.options.backend.apps() : [];
+    for (const app of apps) {
+      for (const machine of await this.options.backend.machines(app)) {
+        if (machine.state === "started" && machine.autostop !== "off" && !this.activity.has(machine.id)) {
+          this.activity.set(machine.id, { app, inFlight: 0, lastSeen: Date.now() });
+        }
+      }
+    }
   }
 
   private async stopIdle(): Promise<void> {
