@@ -13,23 +13,23 @@ export interface RegisteredMachine {
 }
 
 export class RuntimeBackend implements ProxyBackend {
-  private readonly apps = new Map<string, { publicIp: boolean; machines: RegisteredMachine[] }>();
+  private readonly registry = new Map<string, { publicIp: boolean; machines: RegisteredMachine[] }>();
   private readonly suspended = new Set<string>();
 
   constructor(private readonly runtime: ProcessRuntime) {}
 
   register(app: string, publicIp: boolean, machine: RegisteredMachine): void {
-    const entry = this.apps.get(app) ?? { publicIp, machines: [] };
+    const entry = this.registry.get(app) ?? { publicIp, machines: [] };
     entry.machines.push(machine);
-    this.apps.set(app, entry);
+    this.registry.set(app, entry);
   }
 
   hasPublicIp(app: string): Promise<boolean> {
-    return Promise.resolve(this.apps.get(app)?.publicIp ?? false);
+    return Promise.resolve(this.registry.get(app)?.publicIp ?? false);
   }
 
   machines(app: string): Promise<ProxyMachine[]> {
-    return Promise.resolve((this.apps.get(app)?.machines ?? []).map((m) => {
+    return Promise.resolve((this.registry.get(app)?.machines ?? []).map((m) => {
       const port = this.runtime.portOf(m.spec.id);
       const state = port ? "started" : this.suspended.has(m.spec.id) ? "suspended" : "stopped";
       return { id: m.spec.id, state, port, autostop: m.autostop, autostart: m.autostart, minMachinesRunning: m.minMachinesRunning };
@@ -37,7 +37,7 @@ export class RuntimeBackend implements ProxyBackend {
   }
 
   async start(app: string, id: string): Promise<number> {
-    const machine = this.apps.get(app)?.machines.find((m) => m.spec.id === id);
+    const machine = this.registry.get(app)?.machines.find((m) => m.spec.id === id);
     if (!machine) throw new Error(`sandbox proxy: machine ${id} of ${app} is not registered`);
     const port = await this.runtime.start(machine.spec);
     if (port === undefined) throw new Error(`sandbox proxy: machine ${id} of ${app} runs an image the sandbox keeps as state only`);
