@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isFlyNotFound } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
-import { appDiffTable, diffByTable } from "./diff";
+import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
 
@@ -22,7 +22,7 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   configure: conn.configure,
   check: async (_olds, news) => checkWith(inputsSchema, news),
   diff: async (_id, olds, news) => {
-    const d = diffByTable(appDiffTable, { ...olds }, { ...news });
+    const d = diffByTable(appDiffTable, inputFieldsOf(olds, Object.keys(inputsSchema.shape)), { ...news });
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
   },
   create: async (inputs) => {

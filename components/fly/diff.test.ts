@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appDiffTable, diffByTable, machineDiffTable, secretsDiffTable, UNKNOWN, volumeDiffTable } from "./diff";
+import { appDiffTable, diffByTable, inputFieldsOf, machineDiffTable, secretsDiffTable, UNKNOWN, volumeDiffTable } from "./diff";
 
 describe("diff tables", () => {
   it.each([
@@ -34,5 +34,12 @@ describe("diff tables", () => {
   it("a field missing from the table is an update and reported", () => {
     const out = diffByTable(appDiffTable, { extra: 1 }, { extra: 2 });
     expect(out).toMatchObject({ updates: ["extra"], unknownFields: ["extra"] });
+  });
+
+  it("ignores output-only fields once narrowed to the inputs (no change on a second run)", () => {
+    const olds = { name: "a", orgSlug: "personal", adopt: false, providerVersion: 1, adopted: false };
+    const news = { name: "a", orgSlug: "personal", adopt: false, providerVersion: 1 };
+    expect(diffByTable(appDiffTable, olds, news).changes).toBe(true);
+    expect(diffByTable(appDiffTable, inputFieldsOf(olds, Object.keys(news)), news).changes).toBe(false);
   });
 });

@@ -78,6 +78,17 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/**
+ * The stored outputs narrowed to the input fields. A provider's outputs carry more than its inputs
+ * (ids, `adopted`, addresses); comparing those against news (which never have them) would report a
+ * change on every run and break `preview --expect-no-changes`.
+ */
+export function inputFieldsOf(olds: Record<string, unknown>, inputKeys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of inputKeys) if (key in olds) out[key] = olds[key];
+  return out;
+}
+
 /** Compares olds and news field by field against a table. Pure. */
 export function diffByTable(table: DiffTable, olds: Record<string, unknown>, news: Record<string, unknown>): DiffOutcome {
   const replaces: string[] = [];

@@ -10,9 +10,17 @@ type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "d
 
 export function lazyProvider(relativePath: string, absolutePath: string, exportName: string): pulumi.dynamic.ResourceProvider {
   const load = (): pulumi.dynamic.ResourceProvider => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const api = require("tsx/cjs/api") as { register(): void };
-    api.register();
+    // One tsx registration and one module per provider process (globalThis, because this closure
+    // is serialized and must not capture mutable state): registering on every call would stack
+    // a require hook per call and slow every later one.
+    const cache = ((globalThis as { __textslashProviders?: Map<string, pulumi.dynamic.ResourceProvider> }).__textslashProviders ??= new Map());
+    const cached = cache.get(`${relativePath}#${exportName}`);
+    if (cached) return cached;
+    if (!cache.has("tsx")) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require("tsx/cjs/api") as { register(): void }).register();
+      cache.set("tsx", {});
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const fs = require("fs") as { existsSync(p: string): boolean };
     const local = `${process.cwd()}/${relativePath}`;
@@ -20,6 +28,7 @@ export function lazyProvider(relativePath: string, absolutePath: string, exportN
     const mod = require(fs.existsSync(local) ? local : absolutePath) as Record<string, pulumi.dynamic.ResourceProvider>;
     const impl = mod[exportName];
     if (!impl) throw new Error(`provider implementation ${exportName} not found in ${relativePath}`);
+    cache.set(`${relativePath}#${exportName}`, impl);
     return impl;
   };
   const forward =

@@ -4,7 +4,21 @@
 import type { FlyClient, FlyMachine, MachineConfig } from "./client";
 import { jsonEqual } from "./diff";
 
-export const ROLLOUT_TIMEOUT_MS = 180_000;
+export const DEFAULT_ROLLOUT_TIMEOUT_MS = 180_000;
+
+/**
+ * How long a create or update may wait for `started` and passing checks. TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS
+ * (read in the provider process at call time) shortens it, e.g. for tests of a failing check.
+ */
+export function rolloutTimeoutMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === "") return DEFAULT_ROLLOUT_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new Error(`TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 3600 (got "${raw}")`);
+  }
+  return seconds * 1000;
+}
 const CHECK_POLL_MS = 2_000;
 
 export interface RolloutInput {
@@ -40,7 +54,8 @@ export function configMatches(want: MachineConfig, got: MachineConfig): boolean 
 
 export async function rolloutMachine(fly: FlyClient, input: RolloutInput): Promise<FlyMachine> {
   const { appName, machineId } = input;
-  const lease = await fly.leases.acquire(appName, machineId, { ttlSeconds: Math.ceil(ROLLOUT_TIMEOUT_MS / 1000) });
+  const timeoutMs = rolloutTimeoutMs();
+  const lease = await fly.leases.acquire(appName, machineId, { ttlSeconds: Math.ceil(timeoutMs / 1000) + 60 });
   try {
     const current = await fly.machines.get(appName, machineId);
     const asleep = current.state === "stopped" || current.state === "suspended";
@@ -57,8 +72,8 @@ export async function rolloutMachine(fly: FlyClient, input: RolloutInput): Promi
       }
       return readBack;
     }
-    await fly.machines.waitForState(appName, machineId, { state: "started", instanceId: updated.instanceId, timeoutMs: ROLLOUT_TIMEOUT_MS });
-    return await waitForChecks(fly, appName, machineId, ROLLOUT_TIMEOUT_MS);
+    await fly.machines.waitForState(appName, machineId, { state: "started", instanceId: updated.instanceId, timeoutMs });
+    return await waitForChecks(fly, appName, machineId, timeoutMs);
   } finally {
     await fly.leases.release(appName, machineId, lease.nonce).catch(() => undefined);
   }

@@ -7,7 +7,7 @@ import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
-import { ROLLOUT_TIMEOUT_MS, rolloutMachine, waitForChecks } from "./machine-rollout";
+import { rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -48,8 +48,9 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
       config: inputs.config,
       minSecretsVersion: inputs.secretsVersion,
     });
-    await fly.machines.waitForState(inputs.appName, m.id, { state: "started", instanceId: m.instanceId, timeoutMs: ROLLOUT_TIMEOUT_MS });
-    await waitForChecks(fly, inputs.appName, m.id, ROLLOUT_TIMEOUT_MS);
+    const timeoutMs = rolloutTimeoutMs();
+    await fly.machines.waitForState(inputs.appName, m.id, { state: "started", instanceId: m.instanceId, timeoutMs });
+    await waitForChecks(fly, inputs.appName, m.id, timeoutMs);
     return { id: m.id, outs: { ...inputs, machineId: m.id } };
   },
   read: async (id, props) => {
@@ -65,7 +66,12 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     const m = await rolloutMachine(conn.client(), { appName: news.appName, machineId: id, name: news.name, config: news.config, minSecretsVersion: news.secretsVersion });
     return { outs: { ...news, machineId: m.id } };
   },
-  delete: async (id, props) => ignoreNotFound(() => conn.client().machines.delete(props.appName, id, { force: true })),
+  delete: async (id, props) => {
+    const fly = conn.client();
+    await ignoreNotFound(() => fly.machines.delete(props.appName, id, { force: true }));
+    // A volume stays attached until its machine is destroyed: wait, so deleting the volume next works.
+    await ignoreNotFound(() => fly.machines.waitForState(props.appName, id, { state: "destroyed", timeoutMs: 60_000 }));
+  },
 };
 
 /** The only provider object Pulumi serializes (see lazy-provider.ts). */

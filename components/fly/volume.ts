@@ -5,7 +5,7 @@ import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
 import { flyConnection, ignoreNotFound } from "./connection";
-import { diffByTable, volumeDiffTable } from "./diff";
+import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -19,10 +19,18 @@ const inputsSchema = z.object({
 });
 type VolumeInputs = z.infer<typeof inputsSchema>;
 
-export function dataLossMessage(appName: string, volumeId: string): string {
+/**
+ * Why the guard refused, and how to allow it. A delete sees the setting as recorded in the state by
+ * the last `up` (destroy does not run the program), so it also says to run `pulumi up` first.
+ */
+export function dataLossMessage(appName: string, volumeId: string, action: "delete" | "replace" = "delete"): string {
+  const how =
+    action === "delete"
+      ? "Run `pulumi config set textslash:allowDataLoss true` and `pulumi up` (which records it in the stack), then retry."
+      : "Run `pulumi config set textslash:allowDataLoss true` to allow it.";
   return (
-    `refusing to delete volume ${volumeId} of ${appName}: it holds /data (the inbox, Claude sessions and ` +
-    `every cloned repository). Set \`pulumi config set textslash:allowDataLoss true\` to allow it.`
+    `refusing to ${action} volume ${volumeId} of ${appName}: it holds /data (the inbox, Claude sessions and ` +
+    `every cloned repository), which would be lost. ${how}`
   );
 }
 
@@ -35,12 +43,14 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     }
     return checkWith(inputsSchema, news);
   },
-  diff: async (_id, olds, news) => {
-    const { allowDataLoss: _a, ...o } = olds;
+  diff: async (id, olds, news) => {
+    const { allowDataLoss: _a, ...o } = inputFieldsOf(olds, Object.keys(inputsSchema.shape)) as VolumeInputs;
     const { allowDataLoss: _b, ...n } = news;
+    // A volume found larger than asked (adopted, or extended outside Pulumi) keeps its size: not a change.
+    if (typeof o.sizeGb === "number" && typeof n.sizeGb === "number" && n.sizeGb < o.sizeGb) n.sizeGb = o.sizeGb;
     const d = diffByTable(volumeDiffTable, o, n);
     if (d.replaces.length > 0 && !news.allowDataLoss) {
-      throw new Error(`${dataLossMessage(olds.appName, "(current)")} The plan would replace it because ${d.replaces.join(", ")} changed.`);
+      throw new Error(`${dataLossMessage(olds.appName, id, "replace")} (${d.replaces.join(", ")} changed.)`);
     }
     return { changes: d.changes || olds.allowDataLoss !== news.allowDataLoss, replaces: d.replaces, deleteBeforeReplace: true };
   },
@@ -59,7 +69,7 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   },
   update: async (id, olds, news) => {
     if (news.sizeGb > olds.sizeGb) await conn.client().volumes.extend(news.appName, id, news.sizeGb);
-    return { outs: { ...news, volumeId: id } };
+    return { outs: { ...news, sizeGb: Math.max(news.sizeGb, olds.sizeGb), volumeId: id } };
   },
   delete: async (id, props) => {
     if (!props.allowDataLoss) throw new Error(dataLossMessage(props.appName, id));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { digestsOf } from "../../components/fly/secrets";
 import { dataLossMessage, volumeProvider } from "../../components/fly/volume";
-import { configMatches } from "../../components/fly/machine-rollout";
+import { configMatches, DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutTimeoutMs } from "../../components/fly/machine-rollout";
 
 describe("secret digests", () => {
   it("are salted, stable and never contain the value", () => {
@@ -16,12 +16,19 @@ describe("volume guard", () => {
   it("refuses delete without allowDataLoss, naming the key and what is lost", async () => {
     await expect(volumeProvider.delete!("vol_1", { appName: "me-vm", allowDataLoss: false })).rejects.toThrow(/textslash:allowDataLoss/);
     expect(dataLossMessage("me-vm", "vol_1")).toMatch(/\/data/);
+    // destroy does not run the program: the message says to record the setting with `pulumi up`.
+    expect(dataLossMessage("me-vm", "vol_1")).toContain("`pulumi up`");
   });
 
   it("refuses a replacing diff without allowDataLoss", async () => {
     const olds = { appName: "me-vm", name: "vm_data", region: "ord", sizeGb: 3, adopt: false, allowDataLoss: false, providerVersion: 1 };
     await expect(volumeProvider.diff!("vol_1", olds, { ...olds, region: "ams" })).rejects.toThrow(/allowDataLoss/);
     await expect(volumeProvider.diff!("vol_1", olds, { ...olds, sizeGb: 5 })).resolves.toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("takes a volume found larger than asked (adopted) as no change", async () => {
+    const olds = { appName: "me-vm", name: "vm_data", region: "ord", sizeGb: 10, adopt: true, allowDataLoss: false, providerVersion: 1, volumeId: "vol_1" };
+    await expect(volumeProvider.diff!("vol_1", olds, { ...olds, volumeId: undefined, sizeGb: 3 })).resolves.toMatchObject({ changes: false });
   });
 
   it("refuses to shrink in check, naming the property", async () => {
@@ -35,5 +42,13 @@ describe("configMatches", () => {
   it("compares only the fields we own", () => {
     expect(configMatches({ image: "a", env: { X: "1" } }, { image: "a", env: { X: "1" }, metadata: { fly: "x" } })).toBe(true);
     expect(configMatches({ image: "a" }, { image: "b" })).toBe(false);
+  });
+});
+
+describe("rolloutTimeoutMs", () => {
+  it("defaults, takes whole seconds from the environment, and names the variable when bad", () => {
+    expect(rolloutTimeoutMs({})).toBe(DEFAULT_ROLLOUT_TIMEOUT_MS);
+    expect(rolloutTimeoutMs({ TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS: "20" })).toBe(20_000);
+    expect(() => rolloutTimeoutMs({ TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS: "soon" })).toThrow(/TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS .*"soon"/);
   });
 });
