@@ -159,7 +159,8 @@ export class FlyHttp {
         method: spec.method,
         path: displayPath,
         status,
-        flyMessage: `unexpected response shape (${issues})`,
+        // Issue paths carry the response's own keys (e.g. env names), which may echo anything: scrub them too.
+        flyMessage: this.#scrub(`unexpected response shape (${issues})`),
       });
     }
     return parsed.data;
