@@ -12,6 +12,7 @@ export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   appName: z.string().min(1),
   values: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "secret names are UPPER_SNAKE"), z.string()),
+  adopt: z.boolean().default(false),
   providerVersion: z.number(),
 });
 type SecretsInputs = z.infer<typeof inputsSchema>;
@@ -52,7 +53,11 @@ export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, Sec
   },
   create: async (inputs) => {
     const salt = randomBytes(16).toString("hex");
-    return { id: inputs.appName, outs: await apply(inputs.appName, inputs.values, [], salt) };
+    // Taking over an app: secrets the stack does not declare are unset, since a secret overrides
+    // the machine's env of the same name (the setup script stored CLAUDE_HOST, PUBLIC_URL and
+    // RELAY_CALLBACK_URL as secrets, the last with a wrong :3000 port). Names only are listed.
+    const existing = inputs.adopt ? (await conn.client().secrets.list(inputs.appName)).map((s) => s.name) : [];
+    return { id: inputs.appName, outs: await apply(inputs.appName, inputs.values, existing, salt) };
   },
   update: async (_id, olds, news) => ({ outs: await apply(news.appName, news.values, Object.keys(olds.digests), olds.salt) }),
   // Deleting the app deletes its secrets; unsetting them first would only roll a machine that is going away.
@@ -65,6 +70,8 @@ const serializedProvider = lazyProvider("components/fly/secrets.ts", __filename,
 export interface FlySecretsArgs {
   appName: pulumi.Input<string>;
   values: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Taking over an app made by the setup script: unset the secrets the stack does not declare. */
+  adopt?: pulumi.Input<boolean>;
 }
 
 export class FlySecrets extends pulumi.dynamic.Resource {
@@ -74,7 +81,7 @@ export class FlySecrets extends pulumi.dynamic.Resource {
     super(
       serializedProvider,
       name,
-      { appName: args.appName, values: pulumi.secret(args.values), providerVersion: PROVIDER_VERSION, version: undefined, digests: undefined },
+      { appName: args.appName, values: pulumi.secret(args.values), adopt: args.adopt ?? false, providerVersion: PROVIDER_VERSION, version: undefined, digests: undefined },
       opts,
       "textslash",
       "FlySecrets",

@@ -27,8 +27,10 @@ describe("volume guard", () => {
   });
 
   it("takes a volume found larger than asked (adopted) as no change", async () => {
-    const olds = { appName: "me-vm", name: "vm_data", region: "ord", sizeGb: 10, adopt: true, allowDataLoss: false, providerVersion: 1, volumeId: "vol_1" };
-    await expect(volumeProvider.diff!("vol_1", olds, { ...olds, volumeId: undefined, sizeGb: 3 })).resolves.toMatchObject({ changes: false });
+    const news = { appName: "me-vm", name: "vm_data", region: "ord", sizeGb: 3, adopt: true, allowDataLoss: false, providerVersion: 1 };
+    // The stored outputs: the size found, and the volume id (an output only, never a change).
+    const stored = { ...news, sizeGb: 10, volumeId: "vol_1" };
+    await expect(volumeProvider.diff!("vol_1", stored, news)).resolves.toMatchObject({ changes: false });
   });
 
   it("refuses to shrink in check, naming the property", async () => {
