@@ -47,9 +47,18 @@ export async function waitForChecks(fly: FlyClient, appName: string, machineId: 
   }
 }
 
-/** The config fields we own, compared after a skip_launch update. */
+/** The config fields the stack sets; Fly may add others (metadata, defaults) that are not ours. */
+const OWNED_FIELDS = ["image", "env", "guest", "services", "checks", "mounts"] as const;
+
+/** Compares the fields we own (after a skip_launch update, and on refresh). */
 export function configMatches(want: MachineConfig, got: MachineConfig): boolean {
-  return (["image", "env", "guest", "services", "checks", "mounts"] as const).every((k) => jsonEqual(want[k] ?? undefined, got[k] ?? undefined));
+  return OWNED_FIELDS.every((k) => jsonEqual(want[k] ?? undefined, got[k] ?? undefined));
+}
+
+export function ownedFields(config: MachineConfig): Partial<MachineConfig> {
+  const out: Partial<MachineConfig> = {};
+  for (const k of OWNED_FIELDS) if (config[k] !== undefined) Object.assign(out, { [k]: config[k] });
+  return out;
 }
 
 export async function rolloutMachine(fly: FlyClient, input: RolloutInput): Promise<FlyMachine> {

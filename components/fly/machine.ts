@@ -7,7 +7,7 @@ import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
-import { rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
+import { configMatches, ownedFields, rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -56,7 +56,11 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   read: async (id, props) => {
     try {
       const m = await conn.client().machines.get(props.appName, id);
-      return m.state === "destroyed" ? {} : { id, props };
+      if (m.state === "destroyed") return {};
+      // Changed outside Pulumi (e.g. `fly machine update`): record what runs, so the next up's
+      // diff sees the difference and rolls the stack's config out again.
+      if (configMatches(props.config, m.config)) return { id, props };
+      return { id, props: { ...props, config: { ...props.config, ...ownedFields(m.config) } } };
     } catch (err) {
       if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up recreates it
       throw err;
