@@ -1,0 +1,116 @@
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "./fake-values";
+import { repoRoot, writePrivateFile, type DaemonInfo, type SandboxPaths } from "./state";
+
+// The REAL `pulumi` CLI on the repository's own program, stack `sandbox`, with everything local:
+// a file backend in .sandbox/pulumi, a passphrase from a generated file, and the stack config in
+// .sandbox/Pulumi.sandbox.yaml (--config-file), so nothing is written beside Pulumi.yaml.
+// Only config differs from a real Fly stack: the Fly API URL/token and obviously fake secrets.
+
+const run = promisify(execFile);
+export const SANDBOX_STACK = "sandbox";
+
+/** The stack config of the sandbox: plain values and (obviously fake) secrets. */
+export function sandboxStackConfig(apiUrl: string): { plain: Record<string, string>; secret: Record<string, string> } {
+  return {
+    plain: {
+      "textslash:flyApiUrl": apiUrl,
+      "textslash:twilioAccountSid": FAKE_TWILIO.accountSid,
+      "textslash:twilioWhatsappNumber": SANDBOX_WHATSAPP_NUMBER,
+      "textslash:allowedPhoneNumbers": SANDBOX_PHONE,
+    },
+    secret: {
+      "textslash:twilioAuthToken": FAKE_TWILIO.authToken,
+      "textslash:anthropicApiKey": FAKE_ANTHROPIC_KEY,
+    },
+  };
+}
+
+export interface PulumiRunner {
+  /** Runs the CLI in the repo root with output streamed through; rejects on a non-zero exit. */
+  stream(args: string[]): Promise<void>;
+  /** Runs the CLI and returns stdout; rejects with stderr on a non-zero exit. */
+  capture(args: string[]): Promise<string>;
+}
+
+async function toolchainBin(): Promise<string> {
+  const { stdout } = await run("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 });
+  const bin = stdout.trim().split("\n").pop() ?? "";
+  if (!bin) throw new Error("scripts/toolchain.sh printed no bin directory; run `bash scripts/toolchain.sh` to see why");
+  return bin;
+}
+
+export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo): Promise<PulumiRunner> {
+  const bin = await toolchainBin();
+  mkdirSync(paths.pulumiBackend, { recursive: true });
+  mkdirSync(paths.pulumiHome, { recursive: true });
+  if (!existsSync(paths.passphraseFile)) writePrivateFile(paths.passphraseFile, `${randomBytes(24).toString("hex")}\n`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH ?? ""}`,
+    PULUMI_HOME: paths.pulumiHome,
+    PULUMI_BACKEND_URL: `file://${paths.pulumiBackend}`,
+    PULUMI_CONFIG_PASSPHRASE_FILE: paths.passphraseFile,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    FLY_API_TOKEN: daemon.token,
+  };
+  delete env.PULUMI_CONFIG_PASSPHRASE;
+  delete env.PULUMI_ACCESS_TOKEN;
+  const pulumi = path.join(bin, "pulumi");
+  return {
+    stream: (args) => new Promise((resolve, reject) => {
+      const child = spawn(pulumi, [...args, "--non-interactive"], { cwd: repoRoot, env, stdio: "inherit" });
+      child.once("error", reject);
+      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args[0] ?? ""} failed (exit ${code ?? "signal"}); see its output above`))));
+    }),
+    capture: async (args) => {
+      try {
+        const { stdout } = await run(pulumi, [...args, "--non-interactive"], { cwd: repoRoot, env, maxBuffer: 64 * 1024 * 1024 });
+        return stdout;
+      } catch (error) {
+        const e = error as { stderr?: string; message: string };
+        throw new Error(`pulumi ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
+      }
+    },
+  };
+}
+
+/**
+ * Creates the `sandbox` stack once. `pulumi stack init` writes the passphrase salt into a stack
+ * config file beside Pulumi.yaml; it runs in a scratch copy of the project file and the result is
+ * moved to .sandbox/Pulumi.sandbox.yaml, so the repository root gets no stack file.
+ */
+export async function ensureStack(paths: SandboxPaths, pulumi: PulumiRunner): Promise<void> {
+  const exists = await stackExists(pulumi);
+  if (exists && existsSync(paths.stackConfig)) return;
+  if (exists) throw new Error(`the sandbox stack exists in ${paths.pulumiBackend} but ${paths.stackConfig} (its passphrase salt) is gone; delete ${paths.pulumiBackend} and run sandbox:up again`);
+  mkdirSync(paths.stackInitDir, { recursive: true });
+  const projectName = /^name:\s*(\S+)/m.exec(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))?.[1] ?? "textslash";
+  writeFileSync(path.join(paths.stackInitDir, "Pulumi.yaml"), `name: ${projectName}\nruntime: nodejs\n`);
+  await pulumi.capture(["stack", "init", SANDBOX_STACK, "--cwd", paths.stackInitDir]);
+  renameSync(path.join(paths.stackInitDir, `Pulumi.${SANDBOX_STACK}.yaml`), paths.stackConfig);
+}
+
+/** Writes the sandbox config (plain and --secret values) in one `pulumi config set-all`. */
+export async function setStackConfig(paths: SandboxPaths, pulumi: PulumiRunner, values: { plain: Record<string, string>; secret: Record<string, string> }): Promise<void> {
+  const args = ["config", "set-all", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig];
+  for (const [key, value] of Object.entries(values.plain)) args.push("--plaintext", `${key}=${value}`);
+  for (const [key, value] of Object.entries(values.secret)) args.push("--secret", `${key}=${value}`);
+  await pulumi.capture(args);
+}
+
+export async function stackOutputs(pulumi: PulumiRunner): Promise<Record<string, unknown>> {
+  const out = await pulumi.capture(["stack", "output", "--json", "--stack", SANDBOX_STACK]);
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+/** The stack exists in the sandbox backend (false after a destroy + rm, or before the first up). */
+export async function stackExists(pulumi: PulumiRunner): Promise<boolean> {
+  const stacks = await pulumi.capture(["stack", "ls", "--json"]).catch(() => "[]");
+  return (JSON.parse(stacks) as { name: string }[]).some((s) => s.name === SANDBOX_STACK || s.name.endsWith(`/${SANDBOX_STACK}`));
+}

@@ -1,0 +1,34 @@
+// npm run sandbox:down — `pulumi destroy` of the local stack, then stops the daemon and checks by
+// pid that no sandbox process is left. The VM's /data volume is guarded: destroy needs
+// textslash:allowDataLoss=true recorded by a `pulumi up` first, which this script does (in the
+// sandbox only; the data is fake).
+import { daemonHealthy, stopDaemon } from "../sandbox/daemon/control";
+import { pulumiRunner, sandboxStackConfig, setStackConfig, stackExists, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
+import { pidAlive, readDaemonInfo, sandboxPaths } from "../sandbox/daemon/state";
+
+async function main(): Promise<void> {
+  const paths = sandboxPaths();
+  const daemon = readDaemonInfo(paths);
+  if (daemon && pidAlive(daemon.pid) && (await daemonHealthy(daemon))) {
+    const pulumi = await pulumiRunner(paths, daemon);
+    if (await stackExists(pulumi)) {
+      console.log("setting textslash:allowDataLoss=true: the VM's /data volume is guarded and destroy deletes it");
+      await setStackConfig(paths, pulumi, { ...sandboxStackConfig(daemon.apiUrl), plain: { ...sandboxStackConfig(daemon.apiUrl).plain, "textslash:allowDataLoss": "true" } });
+      // The guard reads allowDataLoss from the state, so an up records it before the destroy.
+      await pulumi.stream(["up", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
+      await pulumi.stream(["destroy", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
+    } else {
+      console.log(`no ${SANDBOX_STACK} stack in ${paths.pulumiBackend}: nothing to destroy`);
+    }
+  } else {
+    console.log("the sandbox daemon is not running: skipping pulumi destroy (the local Fly API is gone with it)");
+  }
+  const { daemonPid, machinePids } = await stopDaemon({ paths });
+  const checked = [...(daemonPid ? [daemonPid] : []), ...machinePids];
+  console.log(`sandbox stopped; no sandbox process is left (checked pids: ${checked.length > 0 ? checked.join(", ") : "none were running"})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`sandbox:down failed: ${(error as Error).message}`);
+  process.exit(1);
+});
