@@ -113,6 +113,7 @@ export class ProcessRuntime {
 
   portOf(id: string): number | undefined { return this.running.get(id)?.port; }
   isRunning(id: string): boolean { return this.running.has(id); }
+  pidOf(id: string): number | undefined { return this.running.get(id)?.child.pid; }
   pids(): number[] { return [...this.running.values()].flatMap((r) => (r.child.pid ? [r.child.pid] : [])); }
 
   /** Probes each check path on the process for real; a stopped machine has no results. */
