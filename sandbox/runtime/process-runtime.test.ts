@@ -56,9 +56,13 @@ describe("ProcessRuntime", () => {
     expect(await runtime.checks("m_fakevm1")).toEqual([]);
     expect(() => process.kill(pid as number, 0)).toThrow();
 
-    await runtime.start(vmSpec());
+    // The Fly API launches an updated machine through update(): a stopped one starts, a running one restarts.
+    await runtime.update(vmSpec({ LOG_LEVEL: "warn" }));
+    await runtime.waitHealthy("m_fakevm1");
+    const pidAfterFirstUpdate = runtime.pidOf("m_fakevm1");
     await runtime.update(vmSpec({ LOG_LEVEL: "error" }));
     await runtime.waitHealthy("m_fakevm1");
+    expect(runtime.pidOf("m_fakevm1")).not.toBe(pidAfterFirstUpdate);
     expect(existsSync(volumeDir)).toBe(true);
 
     await runtime.destroy("m_fakevm1");

@@ -97,13 +97,16 @@ export class ProcessRuntime {
     await this.stop(id, "suspend (modelled as stop)");
   }
 
-  /** Update replaces the process (new env/image/secrets) and, as on Fly, the root filesystem. */
+  /**
+   * Update replaces the process (new env/image/secrets) and, as on Fly, the root filesystem. The
+   * Fly API calls it when it launches the updated machine, so the new process always starts, even
+   * when the machine was stopped before (Fly starts a stopped machine on update unless skip_launch).
+   */
   async update(input: unknown): Promise<number | undefined> {
     const spec = parseMachineSpec(input);
-    const wasRunning = this.running.has(spec.id);
     await this.stop(spec.id, "update");
     rmSync(path.join(this.options.stateDir, "machines", spec.id, "rootfs"), { recursive: true, force: true });
-    return wasRunning ? this.start(spec) : undefined;
+    return this.start(spec);
   }
 
   async destroy(id: string): Promise<void> {
