@@ -1,0 +1,64 @@
+// Set-up for the conformance suite: the local Fly API in this process, and Fly clients whose every request
+// and response goes through the OpenAPI-validating fetch. Loading the document first means a missing spec
+// file fails the suite with the loader's instructions instead of skipping it.
+import { expect } from "vitest";
+import { FlyApiError, FlyClient, type FlyClientOptions } from "../../components/fly/client";
+import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
+import { loadFlyOpenApi, type FlyOpenApi } from "../../sandbox/openapi";
+import { validatingFetch, type ValidatingFetch } from "./validating-fetch";
+
+export const FLY_TOKEN = "fake-fly-token-conformance";
+
+export interface Conformance {
+  api: LocalFlyApi;
+  apiLog: string[];
+  /** A client through the validating fetch; `checked` holds what it saw. */
+  client(options?: Partial<FlyClientOptions>): { fly: FlyClient; checked: ValidatingFetch };
+  /** Fails the test with every violation any client of this suite has seen so far, then forgets them. */
+  expectConformant(): void;
+  close(): Promise<void>;
+}
+
+export async function startConformance(): Promise<Conformance> {
+  const requests: FlyOpenApi = loadFlyOpenApi(undefined, { clientForms: true });
+  const responses: FlyOpenApi = loadFlyOpenApi();
+  const apiLog: string[] = [];
+  const api = await startFlyApi({ port: 0, token: FLY_TOKEN, log: (line) => apiLog.push(line) });
+  const all: ValidatingFetch[] = [];
+  return {
+    api,
+    apiLog,
+    client(options = {}) {
+      const checked = validatingFetch({ requests, responses });
+      all.push(checked);
+      const fly = new FlyClient({ baseUrl: api.url, token: FLY_TOKEN, env: {}, fetch: checked.fetch, ...options });
+      return { fly, checked };
+    },
+    expectConformant() {
+      const violations = all.flatMap((c) => c.violations.splice(0));
+      expect(violations, "requests/responses that break Fly's OpenAPI document").toEqual([]);
+    },
+    close: () => api.close(),
+  };
+}
+
+/** The FlyApiError a call fails with; fails the test when it succeeds or throws something else. */
+export async function flyFailure(promise: Promise<unknown>): Promise<FlyApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof FlyApiError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail with a FlyApiError, it succeeded");
+}
+
+/** A call's result or its FlyApiError, so a loop can collect outcomes and assert on them afterwards. */
+export async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: FlyApiError }> {
+  try {
+    return { value: await promise };
+  } catch (err) {
+    if (err instanceof FlyApiError) return { error: err };
+    throw err;
+  }
+}

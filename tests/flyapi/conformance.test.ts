@@ -1,0 +1,246 @@
+// The Fly client against the local Fly API, with every request and response checked against Fly's OpenAPI
+// document (requests in "client forms" mode), plus the Fly behaviours the pair must reproduce: lease
+// conflicts, wait timeouts, app deletion taking its children, bounded retries under faults, no token in logs.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MachineConfig } from "../../components/fly/client";
+import { FLY_TOKEN, flyFailure, settle, startConformance, type Conformance } from "./conformance-harness";
+
+let c: Conformance;
+beforeAll(async () => {
+  c = await startConformance();
+});
+afterAll(async () => {
+  await c?.close();
+});
+
+const ORG = "personal";
+
+function machineConfig(volumeId?: string): MachineConfig {
+  return {
+    image: "registry.example/conformance:v1",
+    env: { MODE: "conformance" },
+    guest: { cpuKind: "shared", cpus: 1, memoryMb: 256 },
+    services: [
+      {
+        protocol: "tcp",
+        internalPort: 8080,
+        ports: [{ port: 80, handlers: ["http"] }],
+        autostopMachines: "suspend",
+        autostartMachines: true,
+        minMachinesRunning: 0,
+      },
+    ],
+    checks: { health: { type: "http", port: 8080, path: "/healthz", interval: "15s", timeout: "5s" } },
+    ...(volumeId === undefined ? {} : { mounts: [{ volume: volumeId, path: "/data" }] }),
+    restart: { policy: "on-failure", maxRetries: 3 },
+    metadata: { role: "conformance" },
+  };
+}
+
+describe("the whole client surface conforms to the document", () => {
+  it("apps, secrets, volumes, snapshots, machines with leases, IP assignments", async () => {
+    const { fly, checked } = c.client();
+    const app = "conf-surface";
+
+    const created = await fly.apps.create({ name: app, orgSlug: ORG });
+    expect(created.name).toBe(app);
+    expect((await fly.apps.get(app)).name).toBe(app);
+
+    const v1 = await fly.secrets.update(app, { API_KEY: "fake-api-key", OTHER: "fake-other" });
+    const v2 = await fly.secrets.update(app, { OTHER: null });
+    expect(v2.version).toBeGreaterThan(v1.version);
+    expect((await fly.secrets.list(app)).map((s) => s.name)).toEqual(["API_KEY"]);
+
+    const volume = await fly.volumes.create(app, { name: "workspace", region: "iad", sizeGb: 1 });
+    expect((await fly.volumes.get(app, volume.id)).name).toBe("workspace");
+    expect((await fly.volumes.list(app)).map((v) => v.id)).toEqual([volume.id]);
+    expect((await fly.volumes.update(app, volume.id, { snapshotRetention: 7 })).id).toBe(volume.id);
+    const extended = await fly.volumes.extend(app, volume.id, 2);
+    expect(extended.volume.sizeGb).toBe(2);
+    await fly.volumes.createSnapshot(app, volume.id);
+    expect(Array.isArray(await fly.volumes.listSnapshots(app, volume.id))).toBe(true);
+
+    const machine = await fly.machines.create(app, { config: machineConfig(volume.id), region: "iad", minSecretsVersion: v2.version });
+    await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
+    expect((await fly.machines.get(app, machine.id)).state).toBe("started");
+    expect((await fly.machines.list(app)).map((m) => m.id)).toEqual([machine.id]);
+
+    const lease = await fly.leases.acquire(app, machine.id, { ttlSeconds: 30, description: "conformance" });
+    expect(lease.nonce).not.toBe("");
+    const refreshed = await fly.leases.refresh(app, machine.id, lease.nonce, { ttlSeconds: 60 });
+    expect(refreshed.nonce).toBe(lease.nonce);
+    const leased = { leaseNonce: lease.nonce };
+
+    const updated = await fly.machines.update(app, machine.id, { config: { ...machineConfig(volume.id), env: { MODE: "updated" } } }, leased);
+    expect(updated.config.env).toEqual({ MODE: "updated" });
+    await fly.machines.waitForState(app, machine.id, { state: "started", instanceId: updated.instanceId, timeoutMs: 30_000 });
+    await fly.machines.stop(app, machine.id, {}, leased);
+    await fly.machines.waitForState(app, machine.id, { state: "stopped", timeoutMs: 30_000 });
+    await fly.machines.start(app, machine.id, leased);
+    await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
+    await fly.machines.suspend(app, machine.id, leased);
+    await fly.machines.waitForState(app, machine.id, { state: "suspended", timeoutMs: 30_000 });
+    await fly.leases.release(app, machine.id, lease.nonce);
+
+    const ip = await fly.ips.create(app, { type: "private_v6" });
+    expect((await fly.ips.list(app)).map((i) => i.ip)).toContain(ip.ip);
+    await fly.ips.delete(app, ip.ip);
+    expect((await fly.ips.list(app)).map((i) => i.ip)).not.toContain(ip.ip);
+
+    await fly.machines.delete(app, machine.id, { force: true });
+    await fly.volumes.delete(app, volume.id);
+    await fly.apps.delete(app);
+    expect((await flyFailure(fly.apps.get(app))).status).toBe(404);
+
+    expect([...checked.operations()].sort()).toEqual(
+      [
+        "Apps_create", "Apps_show", "Apps_delete",
+        "Secrets_update", "Secrets_list",
+        "Volumes_create", "Volumes_get_by_id", "Volumes_list", "Volumes_update", "Volumes_extend", "Volume_delete",
+        "createVolumeSnapshot", "Volumes_list_snapshots",
+        "Machines_create", "Machines_wait", "Machines_show", "Machines_list", "Machines_update", "Machines_stop",
+        "Machines_start", "Machines_suspend", "Machines_delete",
+        "Machines_create_lease", "Machines_release_lease",
+        "App_IPAssignments_create", "App_IPAssignments_list", "App_IPAssignments_delete",
+      ].sort(),
+    );
+    c.expectConformant();
+  });
+});
+
+describe("Fly behaviours across the client and the local API", () => {
+  it("a held lease makes other writers get 409", async () => {
+    const { fly } = c.client();
+    const app = "conf-lease";
+    await fly.apps.create({ name: app, orgSlug: ORG });
+    const machine = await fly.machines.create(app, { config: machineConfig(), region: "iad" });
+    await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
+    const lease = await fly.leases.acquire(app, machine.id, { ttlSeconds: 30 });
+
+    const second = await flyFailure(fly.leases.acquire(app, machine.id, { ttlSeconds: 30 }));
+    expect(second.status).toBe(409);
+    expect(second.attempts).toBe(1);
+    const unleasedUpdate = await flyFailure(fly.machines.update(app, machine.id, { config: machineConfig() }));
+    expect(unleasedUpdate.status).toBe(409);
+    expect((await flyFailure(fly.machines.stop(app, machine.id, {}, { leaseNonce: "fake-wrong-nonce" }))).status).toBe(409);
+
+    await fly.machines.stop(app, machine.id, {}, { leaseNonce: lease.nonce });
+    await fly.leases.release(app, machine.id, lease.nonce);
+    expect((await fly.leases.acquire(app, machine.id, { ttlSeconds: 30 })).nonce).not.toBe(lease.nonce);
+    await fly.apps.delete(app);
+    c.expectConformant();
+  });
+
+  it("wait answers 408 when the state is not reached in time", async () => {
+    const { fly } = c.client();
+    const app = "conf-wait";
+    await fly.apps.create({ name: app, orgSlug: ORG });
+    const machine = await fly.machines.create(app, { config: machineConfig(), region: "iad" });
+    await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
+    const timedOut = await flyFailure(fly.machines.wait(app, machine.id, { state: "stopped", timeoutSeconds: 1 }));
+    expect(timedOut.status).toBe(408);
+    expect(timedOut.attempts).toBe(1);
+    await fly.apps.delete(app);
+    c.expectConformant();
+  });
+
+  it("deleting an app deletes its machines, volumes, IPs and secrets", async () => {
+    const { fly } = c.client();
+    const app = "conf-cascade";
+    await fly.apps.create({ name: app, orgSlug: ORG });
+    await fly.secrets.update(app, { TOKEN_NAME: "fake-secret-value" });
+    const volume = await fly.volumes.create(app, { name: "data", region: "iad", sizeGb: 1 });
+    const machine = await fly.machines.create(app, { config: machineConfig(volume.id), region: "iad" });
+    await fly.ips.create(app, { type: "shared_v4" });
+    await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
+
+    await fly.apps.delete(app);
+    const state = c.api.state();
+    expect(state.apps).not.toContain(app);
+    expect(state.machines.filter((m) => m.app === app && m.state !== "destroyed")).toEqual([]);
+    expect(state.volumes.filter((v) => v.app === app)).toEqual([]);
+    expect(state.ips.filter((i) => i.app === app)).toEqual([]);
+    expect(state.secrets[app]?.names ?? []).toEqual([]);
+    expect((await flyFailure(fly.machines.get(app, machine.id))).status).toBe(404);
+    expect((await flyFailure(fly.volumes.get(app, volume.id))).status).toBe(404);
+    c.expectConformant();
+  });
+
+  it("retries stay bounded under injected 5xx faults; creates are not repeated", async () => {
+    const app = "conf-faults";
+    const setup = c.client();
+    await setup.fly.apps.create({ name: app, orgSlug: ORG });
+    const machine = await setup.fly.machines.create(app, { config: machineConfig(), region: "iad" });
+
+    const sleeps: number[] = [];
+    const { fly, checked } = c.client({ retry: { maxAttempts: 3 }, sleep: async (ms) => void sleeps.push(ms) });
+    c.api.setFaults({ errorRate: 0.5, seed: 7 });
+    try {
+      const outcomes = [];
+      for (let i = 0; i < 20; i++) outcomes.push(await settle(fly.machines.get(app, machine.id)));
+      const failed = outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
+      // A failed GET used all its attempts; 20 calls of at most 3 attempts each, and with half the
+      // answers failing some calls must have retried and most must have got through.
+      expect(failed.filter((e) => e.attempts !== 3 || (e.status ?? 0) < 500)).toEqual([]);
+      const gets = checked.exchanges.filter((e) => e.operationId === "Machines_show");
+      expect(gets.length).toBeLessThanOrEqual(60);
+      expect(gets.length).toBeGreaterThan(20);
+      expect(failed.length).toBeLessThan(20);
+      expect(sleeps.length).toBe(gets.length - 20);
+
+      checked.exchanges.length = 0;
+      const creates = [];
+      for (let i = 0; i < 6; i++) creates.push(await settle(fly.machines.create(app, { config: machineConfig(), region: "iad" })));
+      // A create that failed with 5xx was sent once: it may have been half-done, so it is not repeated.
+      expect(creates.flatMap((o) => (o.error === undefined || o.error.attempts === 1 ? [] : [o.error]))).toEqual([]);
+      const sent = checked.exchanges.filter((e) => e.operationId === "Machines_create");
+      expect(sent.length).toBe(6);
+      expect(sent.filter((e) => (e.status ?? 0) >= 500).length).toBeGreaterThan(0);
+    } finally {
+      c.api.setFaults({});
+    }
+    await setup.fly.apps.delete(app);
+    c.expectConformant();
+  });
+
+  it("under rate limits, 429s are retried after Retry-After and the calls complete", async () => {
+    const app = "conf-ratelimit";
+    const setup = c.client();
+    await setup.fly.apps.create({ name: app, orgSlug: ORG });
+    const machine = await setup.fly.machines.create(app, { config: machineConfig(), region: "iad" });
+
+    const sleeps: number[] = [];
+    const { fly, checked } = c.client({
+      retry: { maxAttempts: 6, maxTotalMs: 20_000 },
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    c.api.setRateLimits(true);
+    try {
+      const results = await Promise.all(Array.from({ length: 14 }, () => fly.machines.get(app, machine.id)));
+      expect(results.every((m) => m.id === machine.id)).toBe(true);
+    } finally {
+      c.api.setRateLimits(false);
+    }
+    const limited = checked.exchanges.filter((e) => e.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(sleeps.length).toBe(limited.length);
+    expect(checked.exchanges.length).toBeLessThanOrEqual(14 * 6);
+    await setup.fly.apps.delete(app);
+    c.expectConformant();
+  });
+
+  it("the API's request log and log lines never contain the token", async () => {
+    const { fly } = c.client();
+    await fly.apps.create({ name: "conf-log", orgSlug: ORG });
+    expect((await flyFailure(fly.machines.get("conf-log", "no-such-machine"))).status).toBe(404);
+    await fly.apps.delete("conf-log");
+    const log = c.api.requests();
+    expect(log.length).toBeGreaterThan(0);
+    expect(JSON.stringify(log)).not.toContain(FLY_TOKEN);
+    expect(c.apiLog.join("\n")).not.toContain(FLY_TOKEN);
+    expect(log.filter((e) => e.operation !== undefined).length).toBeGreaterThan(0);
+  });
+});
