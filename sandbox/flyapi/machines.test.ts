@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { FlyApiError } from "../../components/fly/client";
+import { startHarness, type Harness } from "./test-helpers";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.api.close();
+  h = undefined;
+});
+
+async function appWithMachine(harness: Harness, skipLaunch = false) {
+  await harness.fly.apps.create({ name: "demo-app", orgSlug: "personal" });
+  const m = await harness.fly.machines.create("demo-app", { config: { image: "demo:1", env: { MODE: "test" } }, region: "ord", skipLaunch });
+  return m;
+}
+
+describe("machines", () => {
+  it("moves created → starting → started asynchronously and wait returns once started", async () => {
+    h = await startHarness();
+    const m = await appWithMachine(h);
+    expect(m.id).toMatch(/^[0-9a-f]{14}$/);
+    expect(m.state).toBe("created");
+    expect(m.config.env).toEqual({ MODE: "test" });
+    const waited = await h.fly.machines.wait("demo-app", m.id, { state: "started", timeoutSeconds: 5 });
+    expect(waited.state).toBe("started");
+    expect((await h.fly.machines.get("demo-app", m.id)).state).toBe("started");
+    expect((await h.fly.machines.list("demo-app")).map((x) => x.id)).toEqual([m.id]);
+  });
+
+  it("skip_launch leaves the machine created; stop, start (no-op when started), suspend and destroy follow Fly's states", async () => {
+    h = await startHarness();
+    const m = await appWithMachine(h, true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await h.fly.machines.get("demo-app", m.id)).state).toBe("created");
+    await h.fly.machines.start("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", timeoutSeconds: 5 });
+    await h.fly.machines.start("demo-app", m.id);
+    expect((await h.fly.machines.get("demo-app", m.id)).state).toBe("started");
+    await h.fly.machines.suspend("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "suspended", timeoutSeconds: 5 });
+    await h.fly.machines.start("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", timeoutSeconds: 5 });
+    const refused = await h.fly.machines.delete("demo-app", m.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(FlyApiError);
+    expect((refused as FlyApiError).status).toBe(412);
+    await h.fly.machines.stop("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "stopped", timeoutSeconds: 5 });
+    await h.fly.machines.delete("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "destroyed", timeoutSeconds: 5 });
+    expect(await h.fly.machines.list("demo-app")).toEqual([]);
+  });
+
+  it("update gives a new instance id and restarts a running machine", async () => {
+    h = await startHarness();
+    const m = await appWithMachine(h);
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", timeoutSeconds: 5 });
+    const updated = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:2" } });
+    expect(updated.instanceId).not.toBe(m.instanceId);
+    expect(updated.config.image).toBe("demo:2");
+    const waited = await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    expect(waited.state).toBe("started");
+  });
+
+  it("wait answers 408 when the state is not reached in time", async () => {
+    h = await startHarness();
+    const m = await appWithMachine(h, true);
+    const err = await h.fly.machines.wait("demo-app", m.id, { state: "stopped", timeoutSeconds: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FlyApiError);
+    expect((err as FlyApiError).status).toBe(408);
+  });
+});

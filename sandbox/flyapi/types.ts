@@ -1,0 +1,80 @@
+// The public contract of the local Fly API (shared with the providers' engine tests and the sandbox).
+import type { CheckResult, MachineSpecInput } from "../runtime/spec";
+
+export type { CheckResult, MachineSpecInput } from "../runtime/spec";
+
+/** What runs a machine's process; sandbox/runtime's ProcessRuntime satisfies it structurally. */
+export interface MachineRuntimeHook {
+  /** The port the process listens on, or undefined for a state-only image. */
+  start(spec: MachineSpecInput): Promise<number | undefined>;
+  /** Restart with a new spec. */
+  update(spec: MachineSpecInput): Promise<number | undefined>;
+  stop(id: string): Promise<void>;
+  suspend(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  /** Real probes; [] when not running. */
+  checks(id: string): Promise<CheckResult[]>;
+}
+
+export interface FlyApiOptions {
+  /** 0 (default) = a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  token: string;
+  /** JSON file the state is written to after each change and loaded from at start. */
+  persistPath?: string;
+  runtime?: MachineRuntimeHook;
+  log?: (line: string) => void;
+  /** Milliseconds each asynchronous state step takes (created→starting→started...). Default 30. */
+  transitionMs?: number;
+  /** Region used when a request names none. Default "ord". */
+  defaultRegion?: string;
+  /** Path of Fly's OpenAPI document for strict request validation; default: sandbox/openapi's lookup. */
+  openApiSpecPath?: string;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** The path, with only non-secret query parameters kept. */
+  path: string;
+  status: number;
+  app?: string;
+  /** OpenAPI operationId when known. */
+  operation?: string;
+  startedAt: number;
+  durationMs: number;
+}
+
+export interface FlyApiFaults {
+  /** Added to every request. */
+  latencyMs?: number;
+  /** 0..1: share of API requests answered 503, from a seeded generator. */
+  errorRate?: number;
+  seed?: number;
+  /** Extra time a machine spends in "starting". */
+  slowStartMs?: number;
+  /** Check name -> output; that check stays critical. */
+  failingChecks?: Record<string, string>;
+}
+
+export interface SandboxState {
+  apps: string[];
+  machines: { id: string; app: string; state: string; image: string; secretsVersion?: number }[];
+  volumes: { id: string; app: string; name: string; sizeGb: number; attachedMachineId?: string }[];
+  ips: { app: string; type: string; address: string }[];
+  secrets: Record<string, { names: string[]; version: number }>;
+}
+
+export interface LocalFlyApi {
+  url: string;
+  token: string;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  /** Non-GET API requests served (the /__sandbox endpoints excluded). */
+  writeCount(): number;
+  setFaults(f: FlyApiFaults): void;
+  setRateLimits(on: boolean): void;
+  state(): SandboxState;
+  close(): Promise<void>;
+}

@@ -1,0 +1,118 @@
+// Volumes: pinned to a region, attached to at most one machine, grow only; snapshots.
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { parseBody } from "./body";
+import { HttpError, notFound } from "./errors";
+import { nowIso, volumeId, type VolumeRecord } from "./model";
+import type { HandlerContext, HandlerResult, Router } from "./router";
+import { snapshotToWire, volumeToWire } from "./wire";
+
+const VOLUME_NAME = /^[a-z0-9_]{1,30}$/;
+const createSchema = z.looseObject({
+  name: z.string(),
+  region: z.string().optional(),
+  size_gb: z.number().int().positive().optional(),
+  encrypted: z.boolean().optional(),
+  snapshot_retention: z.number().int().optional(),
+  auto_backup_enabled: z.boolean().optional(),
+});
+const updateSchema = z.looseObject({ snapshot_retention: z.number().int().optional(), auto_backup_enabled: z.boolean().optional() });
+const extendSchema = z.looseObject({ size_gb: z.number().int().positive() });
+
+function volume(ctx: HandlerContext): VolumeRecord {
+  const appName = ctx.params["app"] ?? "";
+  ctx.core.app(appName);
+  const v = ctx.core.data.volumes[ctx.params["vol"] ?? ""];
+  if (v === undefined || v.app !== appName) throw notFound(`volume "${ctx.params["vol"] ?? ""}" in app "${appName}"`);
+  return v;
+}
+
+function create(ctx: HandlerContext): HandlerResult {
+  const appName = ctx.params["app"] ?? "";
+  ctx.core.app(appName);
+  const body = parseBody(createSchema, ctx.body, "create volume");
+  if (!VOLUME_NAME.test(body.name)) {
+    throw new HttpError(400, `volume name "${body.name}" is invalid: use lowercase letters, digits and underscores, at most 30 characters`);
+  }
+  const v: VolumeRecord = {
+    id: volumeId(),
+    app: appName,
+    name: body.name,
+    region: body.region ?? ctx.core.options.defaultRegion,
+    zone: randomBytes(2).toString("hex"),
+    sizeGb: body.size_gb ?? 1,
+    encrypted: body.encrypted ?? true,
+    snapshotRetention: body.snapshot_retention ?? 5,
+    autoBackupEnabled: body.auto_backup_enabled ?? true,
+    createdAt: nowIso(),
+    snapshots: [],
+  };
+  ctx.core.data.volumes[v.id] = v;
+  ctx.core.changed();
+  return { status: 200, body: volumeToWire(v) };
+}
+
+function list(ctx: HandlerContext): HandlerResult {
+  const appName = ctx.params["app"] ?? "";
+  ctx.core.app(appName);
+  return { status: 200, body: Object.values(ctx.core.data.volumes).filter((v) => v.app === appName).map(volumeToWire) };
+}
+
+function show(ctx: HandlerContext): HandlerResult {
+  return { status: 200, body: volumeToWire(volume(ctx)) };
+}
+
+function update(ctx: HandlerContext): HandlerResult {
+  const v = volume(ctx);
+  const body = parseBody(updateSchema, ctx.body, "update volume");
+  if (body.snapshot_retention !== undefined) v.snapshotRetention = body.snapshot_retention;
+  if (body.auto_backup_enabled !== undefined) v.autoBackupEnabled = body.auto_backup_enabled;
+  ctx.core.changed();
+  return { status: 200, body: volumeToWire(v) };
+}
+
+function extend(ctx: HandlerContext): HandlerResult {
+  const v = volume(ctx);
+  const body = parseBody(extendSchema, ctx.body, "extend volume");
+  if (body.size_gb <= v.sizeGb) {
+    throw new HttpError(400, `volume ${v.id} is ${v.sizeGb} GB; size_gb ${body.size_gb} would not grow it (volumes can only be extended, never shrunk)`);
+  }
+  v.sizeGb = body.size_gb;
+  ctx.core.changed();
+  return { status: 200, body: { volume: volumeToWire(v), needs_restart: false } };
+}
+
+function remove(ctx: HandlerContext): HandlerResult {
+  const v = volume(ctx);
+  if (v.attachedMachineId !== undefined) {
+    throw new HttpError(412, `volume ${v.id} (${v.name}) is attached to machine ${v.attachedMachineId}; destroy that machine (or remove the mount) first`);
+  }
+  delete ctx.core.data.volumes[v.id];
+  ctx.core.changed();
+  return { status: 200, body: { ...volumeToWire(v), state: "destroyed" } };
+}
+
+function listSnapshots(ctx: HandlerContext): HandlerResult {
+  return { status: 200, body: volume(ctx).snapshots.map(snapshotToWire) };
+}
+
+function createSnapshot(ctx: HandlerContext): HandlerResult {
+  const v = volume(ctx);
+  const id = `vs_${randomBytes(10).toString("hex")}`;
+  v.snapshots.push({ id, createdAt: nowIso(), sizeBytes: 0, volumeSizeGb: v.sizeGb, digest: createHash("sha256").update(id).digest("hex").slice(0, 32) });
+  ctx.core.changed();
+  return { status: 200 };
+}
+
+export function volumeRoutes(router: Router): void {
+  const base = "/v1/apps/:app/volumes";
+  router
+    .add("POST", base, create)
+    .add("GET", base, list)
+    .add("GET", `${base}/:vol`, show)
+    .add("PUT", `${base}/:vol`, update)
+    .add("DELETE", `${base}/:vol`, remove)
+    .add("PUT", `${base}/:vol/extend`, extend)
+    .add("GET", `${base}/:vol/snapshots`, listSnapshots)
+    .add("POST", `${base}/:vol/snapshots`, createSnapshot);
+}
