@@ -1,16 +1,17 @@
 // The Fly client against the local Fly API, with every request and response checked against Fly's OpenAPI
 // document (requests in "client forms" mode), plus the Fly behaviours the pair must reproduce: lease
 // conflicts, wait timeouts, app deletion taking its children, bounded retries under faults, no token in logs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { MachineConfig } from "../../components/fly/client";
 import { FLY_TOKEN, flyFailure, settle, startConformance, type Conformance } from "./conformance-harness";
 
+// Started once for the file. Each test awaits it, so without Fly's OpenAPI document every test FAILS with the
+// loader's instructions (a failing beforeAll would only mark them skipped).
+const started = startConformance();
+started.catch(() => undefined); // reported by each test, not as an unhandled rejection
 let c: Conformance;
-beforeAll(async () => {
-  c = await startConformance();
-});
 afterAll(async () => {
-  await c?.close();
+  await (await started.catch(() => undefined))?.close();
 });
 
 const ORG = "personal";
@@ -39,6 +40,7 @@ function machineConfig(volumeId?: string): MachineConfig {
 
 describe("the whole client surface conforms to the document", () => {
   it("apps, secrets, volumes, snapshots, machines with leases, IP assignments", async () => {
+    c = await started;
     const { fly, checked } = c.client();
     const app = "conf-surface";
 
@@ -110,6 +112,7 @@ describe("the whole client surface conforms to the document", () => {
 
 describe("Fly behaviours across the client and the local API", () => {
   it("a held lease makes other writers get 409", async () => {
+    c = await started;
     const { fly } = c.client();
     const app = "conf-lease";
     await fly.apps.create({ name: app, orgSlug: ORG });
@@ -132,6 +135,7 @@ describe("Fly behaviours across the client and the local API", () => {
   });
 
   it("wait answers 408 when the state is not reached in time", async () => {
+    c = await started;
     const { fly } = c.client();
     const app = "conf-wait";
     await fly.apps.create({ name: app, orgSlug: ORG });
@@ -145,6 +149,7 @@ describe("Fly behaviours across the client and the local API", () => {
   });
 
   it("deleting an app deletes its machines, volumes, IPs and secrets", async () => {
+    c = await started;
     const { fly } = c.client();
     const app = "conf-cascade";
     await fly.apps.create({ name: app, orgSlug: ORG });
@@ -167,6 +172,7 @@ describe("Fly behaviours across the client and the local API", () => {
   });
 
   it("retries stay bounded under injected 5xx faults; creates are not repeated", async () => {
+    c = await started;
     const app = "conf-faults";
     const setup = c.client();
     await setup.fly.apps.create({ name: app, orgSlug: ORG });
@@ -204,6 +210,7 @@ describe("Fly behaviours across the client and the local API", () => {
   });
 
   it("under rate limits, 429s are retried after Retry-After and the calls complete", async () => {
+    c = await started;
     const app = "conf-ratelimit";
     const setup = c.client();
     await setup.fly.apps.create({ name: app, orgSlug: ORG });
@@ -233,6 +240,7 @@ describe("Fly behaviours across the client and the local API", () => {
   });
 
   it("the API's request log and log lines never contain the token", async () => {
+    c = await started;
     const { fly } = c.client();
     await fly.apps.create({ name: "conf-log", orgSlug: ORG });
     expect((await flyFailure(fly.machines.get("conf-log", "no-such-machine"))).status).toBe(404);
