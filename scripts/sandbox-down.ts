@@ -9,23 +9,31 @@ import { pidAlive, readDaemonInfo, sandboxPaths } from "../sandbox/daemon/state"
 async function main(): Promise<void> {
   const paths = sandboxPaths();
   const daemon = readDaemonInfo(paths);
+  let destroyError: Error | undefined;
   if (daemon && pidAlive(daemon.pid) && (await daemonHealthy(daemon))) {
     const pulumi = await pulumiRunner(paths, daemon);
     if (await stackExists(pulumi)) {
       console.log("setting textslash:allowDataLoss=true: the VM's /data volume is guarded and destroy deletes it");
-      await setStackConfig(paths, pulumi, { ...sandboxStackConfig(daemon.apiUrl), plain: { ...sandboxStackConfig(daemon.apiUrl).plain, "textslash:allowDataLoss": "true" } });
-      // The guard reads allowDataLoss from the state, so an up records it before the destroy.
-      await pulumi.stream(["up", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
-      await pulumi.stream(["destroy", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
+      const config = sandboxStackConfig(daemon.apiUrl);
+      await setStackConfig(paths, pulumi, { ...config, plain: { ...config.plain, "textslash:allowDataLoss": "true" } });
+      const args = ["--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig];
+      // The guard reads allowDataLoss from the state, so an up records it before the destroy. A
+      // broken stack may fail that up; the destroy is tried anyway (it may not need the guard).
+      await pulumi.stream(["up", ...args]).catch((error: unknown) => console.error(`warning: ${(error as Error).message}; trying the destroy anyway`));
+      await pulumi.stream(["destroy", ...args]).catch((error: unknown) => { destroyError = error as Error; });
     } else {
       console.log(`no ${SANDBOX_STACK} stack in ${paths.pulumiBackend}: nothing to destroy`);
     }
   } else {
     console.log("the sandbox daemon is not running: skipping pulumi destroy (the local Fly API is gone with it)");
   }
+  // Stop the daemon even when the destroy failed: no sandbox process may outlive sandbox:down.
   const { daemonPid, machinePids } = await stopDaemon({ paths });
   const checked = [...(daemonPid ? [daemonPid] : []), ...machinePids];
   console.log(`sandbox stopped; no sandbox process is left (checked pids: ${checked.length > 0 ? checked.join(", ") : "none were running"})`);
+  if (destroyError) {
+    throw new Error(`${destroyError.message}. The local Fly API state is kept in ${paths.flyApiState}; fix the cause and run npm run sandbox:up then sandbox:down again, or delete .sandbox/ to start over`);
+  }
 }
 
 main().catch((error: unknown) => {
