@@ -81,7 +81,7 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
   };
 
   const handler = createHandler(
-    { core, token: options.token, limiter, validator: loadValidator(options, log), controls, random: () => random() },
+    { core, token: options.token, limiter, validator: loadValidator(options, log), controls, random: () => random(), checkResponses: options.checkResponses ?? false },
     requestLog,
   );
   const server = createServer(handler);

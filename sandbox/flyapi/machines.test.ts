@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FlyApiError } from "../../components/fly/client";
-import { startHarness, type Harness } from "./test-helpers";
+import { closeHarness, startHarness, type Harness } from "./test-helpers";
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.api.close();
+  await closeHarness(h);
   h = undefined;
 });
 

@@ -11,6 +11,7 @@ import { MUTATION_RULE, READ_RULE, type RateLimiter } from "./ratelimit";
 import { Router } from "./router";
 import { secretAndIpRoutes } from "./secrets-ips";
 import type { RequestLogEntry } from "./types";
+import { volumeRoutes } from "./volumes";
 
 /** Query parameters whose values are safe to keep in the request log; any other value is dropped. */
 const LOGGED_QUERY = new Set(["state", "timeout", "force", "kill", "include_deleted", "region", "org_slug", "ttl", "instance_id", "summary", "limit"]);
@@ -20,6 +21,7 @@ const MAX_LOG = 5000;
 export interface RequestValidator {
   findOperation(method: string, path: string): { operationId: string } | undefined;
   validateRequest(method: string, path: string, body: unknown, query?: URLSearchParams): string[];
+  validateResponse(method: string, path: string, status: number, body: unknown): string[];
 }
 
 export interface ServerDeps {
@@ -29,6 +31,7 @@ export interface ServerDeps {
   validator?: RequestValidator;
   controls: ControlTarget;
   random: () => number;
+  checkResponses: boolean;
 }
 
 export function buildRouter(): Router {
@@ -37,6 +40,7 @@ export function buildRouter(): Router {
   machineRoutes(router);
   leaseRoutes(router);
   secretAndIpRoutes(router);
+  volumeRoutes(router);
   return router;
 }
 
@@ -83,6 +87,11 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
       const text = body === undefined ? "" : JSON.stringify(body);
       res.writeHead(status, { ...(text !== "" ? { "content-type": "application/json; charset=utf-8" } : {}), ...headers });
       res.end(text);
+      if (deps.checkResponses && deps.validator !== undefined && operation !== undefined) {
+        for (const problem of deps.validator.validateResponse(method, url.pathname, status, body)) {
+          deps.core.log(`local Fly API: response does not match the OpenAPI document: ${problem}`);
+        }
+      }
       log.add(
         {
           method,

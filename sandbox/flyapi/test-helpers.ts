@@ -1,4 +1,5 @@
 // Shared setup for the local Fly API tests: a server on a free port and the project's own client against it.
+import { expect } from "vitest";
 import { FlyClient } from "../../components/fly/client";
 import { startFlyApi } from "./index";
 import type { CheckResult, FlyApiOptions, LocalFlyApi, MachineRuntimeHook, MachineSpecInput } from "./types";
@@ -13,10 +14,22 @@ export interface Harness {
 
 export async function startHarness(options: Partial<FlyApiOptions> = {}): Promise<Harness> {
   const logs: string[] = [];
-  const api = await startFlyApi({ token: TOKEN, transitionMs: 10, log: (l) => logs.push(l), ...options });
+  const api = await startFlyApi({ token: TOKEN, transitionMs: 10, checkResponses: true, log: (l) => logs.push(l), ...options });
   // No retries: the tests look at each answer as the server gave it.
   const fly = new FlyClient({ token: TOKEN, baseUrl: api.url, env: {}, retry: { maxAttempts: 1 } });
   return { api, fly, logs };
+}
+
+/** Log lines saying a response broke the OpenAPI document (every test expects none). */
+export function shapeProblems(harness: Harness): string[] {
+  return harness.logs.filter((l) => l.includes("does not match the OpenAPI document"));
+}
+
+/** Closes the server after checking that no response it gave broke the document. */
+export async function closeHarness(harness: Harness | undefined): Promise<void> {
+  if (harness === undefined) return;
+  await harness.api.close();
+  expect(shapeProblems(harness)).toEqual([]);
 }
 
 export type HookCall = { op: "start" | "update"; spec: MachineSpecInput } | { op: "stop" | "suspend" | "destroy"; id: string };

@@ -32,6 +32,8 @@ export interface FlyApiOptions {
   defaultRegion?: string;
   /** Path of Fly's OpenAPI document for strict request validation; default: sandbox/openapi's lookup. */
   openApiSpecPath?: string;
+  /** Check every API response against the document and log each mismatch (tests turn this on). */
+  checkResponses?: boolean;
 }
 
 export interface RequestLogEntry {
