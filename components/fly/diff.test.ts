@@ -42,4 +42,10 @@ describe("diff tables", () => {
     expect(diffByTable(appDiffTable, olds, news).changes).toBe(true);
     expect(diffByTable(appDiffTable, inputFieldsOf(olds, Object.keys(news)), news).changes).toBe(false);
   });
+
+  it("ignores the engine's serialized provider (it changes with the checkout's path)", () => {
+    const out = diffByTable(appDiffTable, { name: "a", __provider: "exports.handler = 1" }, { name: "a", __provider: "exports.handler = 2" });
+    expect(out.changes).toBe(false);
+    expect(diffByTable(appDiffTable, { name: "a" }, { name: "a", __provider: "x" }).changes).toBe(false);
+  });
 });

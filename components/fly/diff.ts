@@ -4,6 +4,9 @@
 // as a change of that field, so a preview never claims "no change" for a value it cannot see.
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** Where the engine keeps a dynamic resource's serialized provider, in both olds and news. */
+export const PROVIDER_KEY = "__provider";
+
 export interface FieldRule {
   replace: boolean;
   why: string;
@@ -97,6 +100,9 @@ export function diffByTable(table: DiffTable, olds: Record<string, unknown>, new
   const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].sort();
   for (const key of keys) {
     if (key === "providerVersion") continue; // compared separately: forces an update, never a replace
+    // The engine's serialized provider text: it changes with the checkout's path, which is no
+    // reason to touch a Fly object (code changes that matter bump providerVersion).
+    if (key === PROVIDER_KEY) continue;
     const changed = containsUnknown(news[key]) || !jsonEqual(olds[key], news[key]);
     if (!changed) continue;
     const rule = table[key];
