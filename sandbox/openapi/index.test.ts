@@ -97,6 +97,30 @@ describe("validateRequest", () => {
   });
 });
 
+describe("document quirks and strictness", () => {
+  it("a $ref the document wraps as an object but that names a string enum accepts the enum's values", () => {
+    const body = { config: { image: "img", containers: [{ name: "app", healthchecks: [{ http: { port: 80, path: "/", scheme: "https" } }] }] } };
+    expect(api.validateRequest("POST", "/v1/apps/relay/machines", body)).toEqual([]);
+    const wrong = structuredClone(body);
+    (wrong.config.containers[0]?.healthchecks[0]?.http as { scheme: string }).scheme = "gopher";
+    expect(api.validateRequest("POST", "/v1/apps/relay/machines", wrong).join("\n")).toContain("scheme must be equal to one of the allowed values");
+  });
+
+  it("rejectUnknownFields names fields the document does not declare, on both sides", () => {
+    const strict = loadFlyOpenApi(undefined, { rejectUnknownFields: true });
+    const body = { config: { image: "img", imagee: "typo" }, regoin: "iad" };
+    expect(api.validateRequest("POST", "/v1/apps/relay/machines", body)).toEqual([]);
+    const problems = strict.validateRequest("POST", "/v1/apps/relay/machines", body).join("\n");
+    expect(problems).toContain('(root) must NOT have additional properties "regoin"');
+    expect(problems).toContain('config must NOT have additional properties "imagee"');
+    expect(strict.validateResponse("GET", "/v1/apps/vm/volumes/vol_1", 200, { id: "vol_1", sizeGb: 1 }).join("\n")).toContain('"sizeGb"');
+    // Maps stay open: env names are the caller's.
+    expect(strict.validateRequest("POST", "/v1/apps/relay/machines", { config: { image: "img", env: { ANY_NAME: "v" } } })).toEqual([]);
+    // Fly's lease wrapper is still accepted.
+    expect(strict.validateResponse("POST", "/v1/apps/vm/machines/m1/lease", 201, { status: "success", data: { nonce: "n" } })).toEqual([]);
+  });
+});
+
 describe("validateResponse", () => {
   it("machine show: a valid machine passes, a wrong type is named; responses may say autostop false", () => {
     const machine = { id: "m1", name: "m1", state: "started", region: "iad", config: { image: "img", services: [{ autostop: false }] } };

@@ -20,6 +20,11 @@ export interface FlyOpenApiOptions {
    * Default false: the server side, which accepts both forms.
    */
   clientForms?: boolean;
+  /**
+   * Refuse properties the document does not declare (OpenAPI's default accepts any). For tests that want to
+   * catch a misspelt field the server would silently ignore. Default false.
+   */
+  rejectUnknownFields?: boolean;
 }
 
 export interface FlyOpenApi {
@@ -60,7 +65,7 @@ export function loadFlyOpenApi(specPath?: string, options: FlyOpenApiOptions = {
   if (typeof doc["paths"] !== "object" || typeof doc["components"] !== "object") {
     throw new Error(`${where} is not an OpenAPI 3 document (no "paths"/"components"); expected Fly's Machines API document from ${FLY_OPENAPI_SPEC_URL}`);
   }
-  return new FlyOpenApiValidator(where, doc, { clientForms: options.clientForms ?? false });
+  return new FlyOpenApiValidator(where, doc, { clientForms: options.clientForms ?? false, rejectUnknownFields: options.rejectUnknownFields ?? false });
 }
 
 const DOC_ID: Record<Side, string> = { request: "fly-request", response: "fly-response" };

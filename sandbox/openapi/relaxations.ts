@@ -9,6 +9,8 @@ export type Side = "request" | "response";
 export interface RelaxationOptions {
   /** When true, requests must use the form the document names (the README: "send the form the document names on the client side"). */
   clientForms: boolean;
+  /** When true, an object may carry only the properties the document declares for it (OpenAPI's default allows any). */
+  rejectUnknownFields: boolean;
 }
 
 function schema(components: Json, name: string): Json {
@@ -29,6 +31,8 @@ function property(components: Json, name: string, prop: string): Json {
 export function relaxComponents(original: Json, side: Side, options: RelaxationOptions): Json {
   const components = structuredClone(original);
   const serverSide = side === "response" || !options.clientForms;
+  fixObjectWrappedRefs(components);
+  if (options.rejectUnknownFields) closeObjects(components);
 
   // README "App secrets": `{"values": {"KEY": "v" | null}}`, null unsets. The document types values as strings only.
   // Null is the documented way to unset, so it is accepted even in client mode.
@@ -63,6 +67,42 @@ export function relaxComponents(original: Json, side: Side, options: RelaxationO
     };
   }
   return components;
+}
+
+/**
+ * The document came from Swagger 2 and wraps some $refs as `{"type": "object", "allOf": [{"$ref": ...}]}` even when
+ * the referenced schema is a string enum (e.g. fly.HTTPHealthcheck.scheme): no value could ever be valid. Where the
+ * wrapped schema is not an object, the wrapper's `type` is dropped so the referenced schema decides.
+ */
+function fixObjectWrappedRefs(components: Json): void {
+  const schemas = components["schemas"] as Record<string, Json>;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== "object") return;
+    const obj = node as Json;
+    const allOf = obj["allOf"];
+    if (obj["type"] === "object" && obj["properties"] === undefined && Array.isArray(allOf) && allOf.length === 1) {
+      const ref = (allOf[0] as Json)["$ref"];
+      const target = typeof ref === "string" ? schemas[ref.replace("#/components/schemas/", "")] : undefined;
+      if (target !== undefined && target["type"] !== undefined && target["type"] !== "object") delete obj["type"];
+    }
+    Object.values(obj).forEach(walk);
+  };
+  walk(schemas);
+}
+
+/** `rejectUnknownFields`: every object that declares properties, and says nothing of others, accepts no others. */
+function closeObjects(components: Json): void {
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== "object") return;
+    const obj = node as Json;
+    if (obj["properties"] !== undefined && typeof obj["properties"] === "object" && obj["additionalProperties"] === undefined) {
+      obj["additionalProperties"] = false;
+    }
+    Object.values(obj).forEach(walk);
+  };
+  walk(components["schemas"]);
 }
 
 /** Query parameters Fly accepts that the document does not declare, per operation. */

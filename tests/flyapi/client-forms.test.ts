@@ -1,5 +1,5 @@
 // Every request body and query the Fly client can send, checked against Fly's OpenAPI document in
-// "client forms" mode: the client must send the form the document names (README: accept both forms on
+// "client forms" mode, with no undeclared fields: the client must send the form the document names (README: accept both forms on
 // the server side, send the document's form on the client side). Replies come from a scripted server.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { FlyClient, type FetchLike } from "../../components/fly/client";
@@ -7,7 +7,7 @@ import { loadFlyOpenApi } from "../../sandbox/openapi";
 import { startScriptedServer, type ScriptedServer } from "./scripted-server";
 import { validatingFetch } from "./validating-fetch";
 
-const requests = loadFlyOpenApi(undefined, { clientForms: true });
+const requests = loadFlyOpenApi(undefined, { clientForms: true, rejectUnknownFields: true });
 const responses = loadFlyOpenApi();
 
 let server: ScriptedServer;
