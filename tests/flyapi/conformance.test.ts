@@ -171,6 +171,12 @@ describe("Fly behaviours across the client and the local API", () => {
     await fly.machines.stop(app, machine.id, {}, { leaseNonce: lease.nonce });
     await fly.leases.release(app, machine.id, lease.nonce);
     expect((await fly.leases.acquire(app, machine.id, { ttlSeconds: 30 })).nonce).not.toBe(lease.nonce);
+
+    // A machine created with lease_ttl comes back leased to the creator.
+    const leasedAtBirth = await fly.machines.create(app, { config: machineConfig(), region: "iad", name: "born-leased", leaseTtl: 30 });
+    expect(leasedAtBirth.leaseNonce).toEqual(expect.any(String));
+    expect((await flyFailure(fly.machines.stop(app, leasedAtBirth.id))).status).toBe(409);
+    await fly.machines.stop(app, leasedAtBirth.id, {}, { leaseNonce: leasedAtBirth.leaseNonce ?? "" });
     await fly.apps.delete(app);
     c.expectConformant();
   });
@@ -269,13 +275,22 @@ describe("Fly behaviours across the client and the local API", () => {
     try {
       const results = await Promise.all(Array.from({ length: 14 }, () => fly.machines.get(app, machine.id)));
       expect(results.every((m) => m.id === machine.id)).toBe(true);
+      // Creates are refused before anything happens (429), so retrying them makes no duplicates.
+      const names = ["rl-a", "rl-b", "rl-c", "rl-d", "rl-e"];
+      const created = await Promise.all(names.map((name) => fly.machines.create(app, { config: machineConfig(), region: "iad", name })));
+      expect(created.map((m) => m.name).sort()).toEqual(names);
     } finally {
       c.api.setRateLimits(false);
     }
     const limited = checked.exchanges.filter((e) => e.status === 429);
-    expect(limited.length).toBeGreaterThan(0);
+    expect(limited.filter((e) => e.operationId === "Machines_show").length).toBeGreaterThan(0);
+    expect(limited.filter((e) => e.operationId === "Machines_create").length).toBeGreaterThan(0);
+    // Each 429 was followed by a wait of what Retry-After said: whole seconds, at least one.
     expect(sleeps.length).toBe(limited.length);
-    expect(checked.exchanges.length).toBeLessThanOrEqual(14 * 6);
+    expect(sleeps.filter((ms) => ms < 1000 || ms % 1000 !== 0)).toEqual([]);
+    expect(checked.exchanges.length).toBeLessThanOrEqual((14 + 5) * 6);
+    const machines = c.api.state().machines.filter((m) => m.app === app);
+    expect(machines).toHaveLength(1 + 5);
     await setup.fly.apps.delete(app);
     c.expectConformant();
   });
@@ -286,7 +301,17 @@ describe("Fly behaviours across the client and the local API", () => {
     await fly.apps.create({ name: "conf-log", orgSlug: ORG });
     expect((await flyFailure(fly.machines.get("conf-log", "no-such-machine"))).status).toBe(404);
     await fly.apps.delete("conf-log");
+    const stranger = "fake-fly-token-of-someone-else";
+    const { fly: wrong } = c.client({ token: stranger });
+    const refused = await flyFailure(wrong.apps.get("conf-log"));
+    expect(refused.status).toBe(401);
+    expect(refused.attempts).toBe(1);
+    expect(`${refused.message} ${JSON.stringify(refused)}`).not.toContain(stranger);
+
     const log = c.api.requests();
+    expect(JSON.stringify(log)).not.toContain(stranger);
+    expect(c.apiLog.join("\n")).not.toContain(stranger);
+    expect(log.filter((e) => e.status === 401)).toHaveLength(1);
     expect(log.length).toBeGreaterThan(0);
     expect(JSON.stringify(log)).not.toContain(FLY_TOKEN);
     expect(c.apiLog.join("\n")).not.toContain(FLY_TOKEN);
