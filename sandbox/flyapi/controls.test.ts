@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -172,5 +172,28 @@ describe("persistence", () => {
     expect(state.secrets["keep-app"]).toEqual({ names: ["KEEP"], version: 1 });
     await h.fly.machines.start("keep-app", m.id);
     await h.fly.machines.wait("keep-app", m.id, { state: "started", timeoutSeconds: 5 });
+  });
+
+  it("with a runtime, machines that were started are started again after a restart", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flyapi-"));
+    dirs.push(dir);
+    const file = path.join(dir, "state.json");
+    h = await startHarness({ persistPath: file });
+    await h.fly.apps.create({ name: "keep-app", orgSlug: "personal" });
+    const m = await h.fly.machines.create("keep-app", { config: { image: "demo:1" } });
+    await h.fly.machines.wait("keep-app", m.id, { state: "started", timeoutSeconds: 5 });
+    await closeHarness(h);
+    const hook = new RecordingHook();
+    h = await startHarness({ persistPath: file, runtime: hook });
+    await h.fly.machines.wait("keep-app", m.id, { state: "started", timeoutSeconds: 5 });
+    expect(hook.calls).toEqual([expect.objectContaining({ op: "start", spec: expect.objectContaining({ id: m.id }) })]);
+  });
+
+  it("refuses a state file that is not one", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flyapi-"));
+    dirs.push(dir);
+    const file = path.join(dir, "state.json");
+    writeFileSync(file, "{not json");
+    await expect(startHarness({ persistPath: file })).rejects.toThrow(/not JSON.*delete it/);
   });
 });

@@ -23,6 +23,13 @@ export class SandboxCore {
   faults: FlyApiFaults = {};
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Bumped by every life-cycle step, so an older step still in flight knows it was overtaken. */
+  readonly #generation = new Map<string, number>();
+  /** Runtime calls per machine run one after another: a stop never overtakes the start before it. */
+  readonly #runtimeChain = new Map<string, Promise<unknown>>();
+  readonly #launching = new Set<string>();
+  /** Machines whose process the runtime is running (a start or update succeeded, no stop since). */
+  readonly #running = new Set<string>();
   #closed = false;
 
   constructor(
@@ -131,30 +138,59 @@ export class SandboxCore {
     };
   }
 
+  /** Whether a start is on its way (so a second start request is a no-op, as on Fly). */
+  isLaunching(id: string): boolean {
+    return this.#launching.has(id);
+  }
+
+  #step(m: MachineRecord): number {
+    const next = (this.#generation.get(m.id) ?? 0) + 1;
+    this.#generation.set(m.id, next);
+    this.#launching.delete(m.id);
+    return next;
+  }
+
+  #runtimeCall<T>(id: string, call: () => Promise<T>): Promise<T> {
+    const previous = this.#runtimeChain.get(id) ?? Promise.resolve();
+    const next = previous.then(call, call);
+    this.#runtimeChain.set(
+      id,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
   /** created/stopped/suspended → starting → started, asynchronously. `update` restarts with a new spec. */
   launch(m: MachineRecord, mode: "start" | "update"): void {
     const app = this.app(m.app);
     m.secretsVersion = Math.max(m.secretsVersion, app.secretsVersion);
-    const instance = m.instanceId;
+    const gen = this.#step(m);
+    this.#launching.add(m.id);
     void (async () => {
       await this.sleep(this.options.transitionMs);
-      if (this.#stale(m, instance)) return;
+      if (this.#stale(m, gen)) return;
       this.setState(m, "starting", "launch", "starting");
       const runtime = this.runtime;
       try {
         if (runtime !== undefined) {
           const spec = this.specOf(m);
-          m.runtimePort = mode === "update" ? await runtime.update(spec) : await runtime.start(spec);
+          // Only a process the runtime runs can be updated in place; anything else is a fresh start.
+          const port = await this.#runtimeCall(m.id, () => (mode === "update" && this.#running.has(m.id) ? runtime.update(spec) : runtime.start(spec)));
+          this.#running.add(m.id);
+          if (this.#stale(m, gen)) return;
+          m.runtimePort = port;
         }
       } catch (err) {
-        if (this.#stale(m, instance)) return;
+        if (this.#stale(m, gen)) return;
+        this.#launching.delete(m.id);
         this.log(`local Fly API: machine ${m.id} (app ${m.app}) failed to start: ${(err as Error).message}`);
         m.runtimePort = undefined;
         this.setState(m, "stopped", "exit", "failed");
         return;
       }
       await this.sleep(this.options.transitionMs + (this.faults.slowStartMs ?? 0));
-      if (this.#stale(m, instance) || m.state !== "starting") return;
+      if (this.#stale(m, gen)) return;
+      this.#launching.delete(m.id);
       m.startedAt = Date.now();
       this.setState(m, "started", "start", "started");
     })();
@@ -162,16 +198,18 @@ export class SandboxCore {
 
   /** started → stopping → stopped (or suspending → suspended). */
   halt(m: MachineRecord, how: "stop" | "suspend"): void {
-    const instance = m.instanceId;
+    const gen = this.#step(m);
     this.setState(m, how === "stop" ? "stopping" : "suspending");
+    const runtime = this.runtime;
     void (async () => {
       try {
-        if (this.runtime !== undefined) await (how === "stop" ? this.runtime.stop(m.id) : this.runtime.suspend(m.id));
+        if (runtime !== undefined) await this.#runtimeCall(m.id, () => (how === "stop" ? runtime.stop(m.id) : runtime.suspend(m.id)));
+        this.#running.delete(m.id);
       } catch (err) {
         this.log(`local Fly API: runtime ${how} of machine ${m.id} failed: ${(err as Error).message}`);
       }
       await this.sleep(this.options.transitionMs);
-      if (this.#stale(m, instance)) return;
+      if (this.#stale(m, gen)) return;
       m.runtimePort = undefined;
       m.startedAt = undefined;
       this.setState(m, how === "stop" ? "stopped" : "suspended", "exit", how === "stop" ? "stopped" : "suspended");
@@ -180,25 +218,28 @@ export class SandboxCore {
 
   /** → destroying → destroyed; the volume is released at once so it can be deleted or reused. */
   destroy(m: MachineRecord): Promise<void> {
+    this.#step(m);
     for (const v of Object.values(this.data.volumes)) if (v.attachedMachineId === m.id) delete v.attachedMachineId;
     delete m.lease;
     this.setState(m, "destroying");
-    const done = (async () => {
+    const runtime = this.runtime;
+    return (async () => {
       try {
-        if (this.runtime !== undefined) await this.runtime.destroy(m.id);
+        this.#running.delete(m.id);
+        if (runtime !== undefined) await this.#runtimeCall(m.id, () => runtime.destroy(m.id));
       } catch (err) {
         this.log(`local Fly API: runtime destroy of machine ${m.id} failed: ${(err as Error).message}`);
       }
       await this.sleep(this.options.transitionMs);
       m.runtimePort = undefined;
+      this.#runtimeChain.delete(m.id);
       this.setState(m, "destroyed", "destroy", "destroyed");
     })();
-    return done;
   }
 
-  /** A newer update/stop/destroy has taken over this machine: the older step must not overwrite it. */
-  #stale(m: MachineRecord, instance: string): boolean {
-    return this.#closed || m.instanceId !== instance || m.state === "destroying" || m.state === "destroyed" || this.data.machines[m.id] !== m;
+  /** A newer start/update/stop/destroy has taken over this machine: the older step must not overwrite it. */
+  #stale(m: MachineRecord, gen: number): boolean {
+    return this.#closed || this.#generation.get(m.id) !== gen || this.data.machines[m.id] !== m;
   }
 
   checkLease(m: MachineRecord, nonce: string | undefined): void {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FlyApiError } from "../../components/fly/client";
-import { closeHarness, startHarness, type Harness } from "./test-helpers";
+import { closeHarness, RecordingHook, startHarness, type Harness } from "./test-helpers";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -67,5 +67,30 @@ describe("machines", () => {
     const err = await h.fly.machines.wait("demo-app", m.id, { state: "stopped", timeoutSeconds: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlyApiError);
     expect((err as FlyApiError).status).toBe(408);
+  });
+
+  it("a start while the create's launch is on its way is a no-op; a stop right after start waits for the runtime's start", async () => {
+    const hook = new RecordingHook();
+    h = await startHarness({ runtime: hook });
+    const m = await appWithMachine(h);
+    await h.fly.machines.start("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", timeoutSeconds: 5 });
+    expect(hook.calls.map((c) => c.op)).toEqual(["start"]);
+    await h.fly.machines.stop("demo-app", m.id);
+    await h.fly.machines.start("demo-app", m.id);
+    await h.fly.machines.stop("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "stopped", timeoutSeconds: 5 });
+    await new Promise((r) => setTimeout(r, 60));
+    expect((await h.fly.machines.get("demo-app", m.id)).state).toBe("stopped");
+    expect(hook.calls.map((c) => c.op).at(-1)).toBe("stop");
+  });
+
+  it("update of a created (skip_launch) machine starts it fresh rather than updating a process that never ran", async () => {
+    const hook = new RecordingHook();
+    h = await startHarness({ runtime: hook });
+    const m = await appWithMachine(h, true);
+    const updated = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:2" } });
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    expect(hook.calls.map((c) => c.op)).toEqual(["start"]);
   });
 });

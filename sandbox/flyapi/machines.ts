@@ -128,7 +128,7 @@ async function update(ctx: HandlerContext): Promise<HandlerResult> {
   const region = req.region ?? m.region;
   if (region !== m.region) throw new HttpError(422, `machine ${m.id} is in region ${m.region}; a machine cannot move to ${region}, create a new one there`);
   attachVolumes(core, m, req.config, region);
-  const wasRunning = RUNNING_STATES.has(m.state);
+  const wasRunning = (RUNNING_STATES.has(m.state) && m.state !== "created") || core.isLaunching(m.id);
   m.config = req.config;
   if (req.name !== undefined) m.name = req.name;
   m.instanceId = ulid();
@@ -189,7 +189,7 @@ function start(ctx: HandlerContext): HandlerResult {
   if (m.state === "destroyed" || m.state === "destroying") throw new HttpError(412, `machine ${m.id} is ${m.state} and cannot be started`);
   const previous = m.state;
   // Fly: starting a machine that is already started (or on its way) changes nothing.
-  if (RUNNING_STATES.has(m.state) && m.state !== "created") return { status: 200, body: { previous_state: previous } };
+  if ((RUNNING_STATES.has(m.state) && m.state !== "created") || core.isLaunching(m.id)) return { status: 200, body: { previous_state: previous } };
   core.launch(m, "start");
   return { status: 200, body: { previous_state: previous } };
 }
@@ -199,7 +199,8 @@ function stop(ctx: HandlerContext): HandlerResult {
   const m = core.machine(ctx.params["app"] ?? "", ctx.params["id"] ?? "");
   core.checkLease(m, ctx.leaseNonce);
   if (m.state === "destroyed" || m.state === "destroying") throw new HttpError(412, `machine ${m.id} is ${m.state} and cannot be stopped`);
-  if (m.state === "stopped" || m.state === "stopping" || m.state === "suspended") return { status: 200, body: { ok: true } };
+  // Already down (or on the way) and no start pending after it: nothing to do.
+  if (!core.isLaunching(m.id) && (m.state === "stopped" || m.state === "stopping" || m.state === "suspended")) return { status: 200, body: { ok: true } };
   core.halt(m, "stop");
   return { status: 200, body: { ok: true } };
 }
@@ -208,7 +209,7 @@ function suspend(ctx: HandlerContext): HandlerResult {
   const { core } = ctx;
   const m = core.machine(ctx.params["app"] ?? "", ctx.params["id"] ?? "");
   core.checkLease(m, ctx.leaseNonce);
-  if (m.state === "suspended" || m.state === "suspending") return { status: 200, body: { ok: true } };
+  if (!core.isLaunching(m.id) && (m.state === "suspended" || m.state === "suspending")) return { status: 200, body: { ok: true } };
   if (m.state !== "started") throw new HttpError(412, `machine ${m.id} is ${m.state}; only a started machine can be suspended`);
   const memory = (m.config["guest"] as { memory_mb?: number } | undefined)?.memory_mb ?? 256;
   // Fly's documented limit for suspend: at most 2 GB of memory.
