@@ -218,6 +218,46 @@ describe("Fly behaviours across the client and the local API", () => {
     c.expectConformant();
   });
 
+  it("machines see new secrets only after an update; min_secrets_version newer than the app's is refused", async () => {
+    c = await started;
+    const { fly } = c.client();
+    const app = "conf-secrets";
+    await fly.apps.create({ name: app, orgSlug: ORG });
+    const v1 = await fly.secrets.update(app, { API_KEY: "fake-api-key-1" });
+    const machine = await fly.machines.create(app, { config: machineConfig(), region: "iad", minSecretsVersion: v1.version });
+    await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
+    const secretsVersionOf = (): number | undefined => c.api.state().machines.find((m) => m.id === machine.id)?.secretsVersion;
+    expect(secretsVersionOf()).toBe(v1.version);
+
+    const v2 = await fly.secrets.update(app, { API_KEY: "fake-api-key-2" });
+    expect(secretsVersionOf()).toBe(v1.version);
+    const tooNew = await flyFailure(fly.machines.update(app, machine.id, { config: machineConfig(), minSecretsVersion: v2.version + 5 }));
+    expect(tooNew.status).toBeGreaterThanOrEqual(400);
+    expect(tooNew.status).toBeLessThan(500);
+    await fly.machines.update(app, machine.id, { config: machineConfig(), minSecretsVersion: v2.version });
+    expect(secretsVersionOf()).toBe(v2.version);
+    await fly.apps.delete(app);
+    c.expectConformant();
+  });
+
+  it("a volume is pinned to its region and attaches to one machine at a time", async () => {
+    c = await started;
+    const { fly } = c.client();
+    const app = "conf-attach";
+    await fly.apps.create({ name: app, orgSlug: ORG });
+    const volume = await fly.volumes.create(app, { name: "pinned", region: "iad", sizeGb: 1 });
+    const elsewhere = await flyFailure(fly.machines.create(app, { config: machineConfig(volume.id), region: "ams" }));
+    expect(elsewhere.status).toBeGreaterThanOrEqual(400);
+    expect(elsewhere.status).toBeLessThan(500);
+    const first = await fly.machines.create(app, { config: machineConfig(volume.id), region: "iad", name: "first" });
+    const second = await flyFailure(fly.machines.create(app, { config: machineConfig(volume.id), region: "iad", name: "second" }));
+    expect(second.status).toBeGreaterThanOrEqual(400);
+    expect(second.status).toBeLessThan(500);
+    expect(c.api.state().volumes.find((v) => v.id === volume.id)?.attachedMachineId).toBe(first.id);
+    await fly.apps.delete(app);
+    c.expectConformant();
+  });
+
   it("retries stay bounded under injected 5xx faults; creates are not repeated", async () => {
     c = await started;
     const app = "conf-faults";
