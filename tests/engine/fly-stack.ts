@@ -1,0 +1,116 @@
+// Shared set-up for the engine tests that deploy the real program against the local Fly API:
+// a Fly API in this process, a throwaway project with the real program, fake stack config, and
+// helpers to read the API's request log and to check that no secret value leaked anywhere.
+import { startFlyApi, type LocalFlyApi, type RequestLogEntry } from "../../sandbox/flyapi";
+import { FlyClient } from "../../components/fly/client";
+import { createEngineProject, type EngineProject } from "./harness";
+
+export const flyToken = "fake-fly-token";
+
+/** Every secret the tests give the program; none may appear in state, output or logs. */
+export const fakeSecrets = {
+  twilioAuthToken: "fake-twilio-auth-token",
+  anthropicApiKey: "fake-anthropic-key",
+  githubToken: "fake-github-token",
+} as const;
+
+/** The program's files, as a user's checkout has them. */
+export const programFiles = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"];
+
+export interface FlyStack {
+  api: LocalFlyApi;
+  project: EngineProject;
+  prefix: string;
+  relayApp: string;
+  vmApp: string;
+  /** A client straight to the local API, for changes "behind Pulumi's back". */
+  fly: FlyClient;
+  /** Everything the CLI printed so far (scanned for secrets at the end). */
+  transcript: string[];
+  /** The local API's own log lines. */
+  apiLog: string[];
+  /** Runs `pulumi <args>` and records its output; never throws on exit code. */
+  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** `pulumi up --yes --skip-preview`, failing the test with the engine's output when it fails. */
+  up(): Promise<string>;
+  setConfig(key: string, value: string, secret?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FlyStackOptions {
+  stackName: string;
+  /** Extra textslash:* settings (without the namespace). */
+  config?: Record<string, string>;
+  /** Extra environment for the CLI and the provider process. */
+  env?: Record<string, string>;
+}
+
+export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack> {
+  const apiLog: string[] = [];
+  const api = await startFlyApi({ port: 0, token: flyToken, log: (line: string) => apiLog.push(line) });
+  const project = await createEngineProject({
+    copyFromRepo: programFiles,
+    stackName: options.stackName,
+    env: { FLY_API_URL: api.url, FLY_API_TOKEN: flyToken, ...options.env },
+  });
+  const prefix = options.stackName.toLowerCase();
+  await project.stack.setAllConfig({
+    "textslash:prefix": { value: prefix },
+    "textslash:twilioAccountSid": { value: "ACfake" },
+    "textslash:twilioAuthToken": { value: fakeSecrets.twilioAuthToken, secret: true },
+    "textslash:twilioWhatsappNumber": { value: "+14155238886" },
+    "textslash:allowedPhoneNumbers": { value: "+15550000001" },
+    "textslash:anthropicApiKey": { value: fakeSecrets.anthropicApiKey, secret: true },
+    "textslash:githubToken": { value: fakeSecrets.githubToken, secret: true },
+    "textslash:relayImage": { value: "registry.example/textslash-relay:v1" },
+    "textslash:vmImage": { value: "registry.example/textslash-vm:v1" },
+    ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`textslash:${k}`, { value: v }])),
+  });
+  const transcript: string[] = [];
+  const cli = async (args: string[]) => {
+    const result = await project.cli(args);
+    transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}\n${result.stderr}`);
+    return result;
+  };
+  return {
+    api,
+    project,
+    prefix,
+    relayApp: `${prefix}-relay`,
+    vmApp: `${prefix}-vm`,
+    fly: new FlyClient({ config: { apiUrl: api.url, apiToken: flyToken } }),
+    transcript,
+    apiLog,
+    cli,
+    async up() {
+      const result = await cli(["up", "--yes", "--skip-preview"]);
+      if (result.code !== 0) throw new Error(`pulumi up failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+      return result.stdout;
+    },
+    async setConfig(key, value, secret = false) {
+      await project.stack.setConfig(`textslash:${key}`, { value, secret });
+    },
+    async close() {
+      await api.close();
+      await project.cleanup();
+    },
+  };
+}
+
+/** A logged path without its query (the log keeps non-secret query parameters). */
+export const pathOnly = (e: RequestLogEntry): string => e.path.split("?")[0]!;
+
+/** Non-GET requests served, as "METHOD path" (the shape the assertions read best in). */
+export function writes(entries: RequestLogEntry[]): string[] {
+  return entries.filter((e) => e.method !== "GET").map((e) => `${e.method} ${pathOnly(e)}`);
+}
+
+/** Every secret value the stack was given, plus the Fly token. */
+export function secretValues(): string[] {
+  return [...Object.values(fakeSecrets), flyToken];
+}
+
+/** The secret values found in a text (expected: none). */
+export function leakedSecrets(text: string): string[] {
+  return secretValues().filter((s) => text.includes(s));
+}

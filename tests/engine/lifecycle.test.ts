@@ -1,0 +1,204 @@
+// One stack's whole life with the real CLI, a local file backend and the local Fly API (issue 4 §7):
+// fresh up, no-op up and preview, a secret change, an image change, a machine deleted behind
+// Pulumi's back, the data-loss guard on destroy, destroy, and no secret anywhere. The steps share
+// one stack and run in order; each `it` states what the previous ones left behind.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leakedSecrets, startFlyStack, writes, type FlyStack } from "./fly-stack";
+
+const newAnthropicKey = "fake-anthropic-key-rotated";
+
+/** The ids of the resources in the stack's checkpoint (stack outputs are not re-evaluated by refresh). */
+async function resourceIds(s: FlyStack): Promise<string[]> {
+  const checkpoint = JSON.parse(await s.project.readStateFile()) as { checkpoint: { latest: { resources: { id?: string }[] } } };
+  return checkpoint.checkpoint.latest.resources.flatMap((r) => (r.id ? [r.id] : []));
+}
+
+describe("textslash stack lifecycle against the local Fly API", () => {
+  let s: FlyStack;
+  const ids = { relayMachine: "", vmMachine: "", vmVolume: "", relayVolume: "" };
+
+  const machineOf = (app: string) => {
+    const found = s.api.state().machines.filter((m) => m.app === app && m.state !== "destroyed");
+    expect(found, `machines of ${app}`).toHaveLength(1);
+    return found[0]!;
+  };
+
+  beforeAll(async () => {
+    s = await startFlyStack({ stackName: "life" });
+  }, 300_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it("a fresh up creates exactly the expected objects with the expected config", async () => {
+    await s.up();
+    const st = s.api.state();
+    expect([...st.apps].sort()).toEqual([s.relayApp, s.vmApp]);
+
+    const ipTypes = (app: string) => st.ips.filter((ip) => ip.app === app).map((ip) => ip.type).sort();
+    expect(ipTypes(s.relayApp)).toEqual(["private_v6", "shared_v4", "v6"]);
+    expect(ipTypes(s.vmApp)).toEqual(["private_v6"]);
+
+    const relay = machineOf(s.relayApp);
+    const vm = machineOf(s.vmApp);
+    ids.relayMachine = relay.id;
+    ids.vmMachine = vm.id;
+    expect(relay).toMatchObject({ state: "started", image: "registry.example/textslash-relay:v1" });
+    expect(vm).toMatchObject({ state: "started", image: "registry.example/textslash-vm:v1" });
+
+    const volumes = st.volumes.map((v) => ({ app: v.app, name: v.name, sizeGb: v.sizeGb, attachedMachineId: v.attachedMachineId }));
+    expect(volumes.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { app: s.relayApp, name: "relay_data", sizeGb: 1, attachedMachineId: relay.id },
+      { app: s.vmApp, name: "vm_data", sizeGb: 3, attachedMachineId: vm.id },
+    ]);
+    ids.vmVolume = st.volumes.find((v) => v.name === "vm_data")!.id;
+    ids.relayVolume = st.volumes.find((v) => v.name === "relay_data")!.id;
+
+    expect([...st.secrets[s.relayApp]!.names].sort()).toEqual([
+      "ALLOWED_PHONE_NUMBERS",
+      "RELAY_SHARED_TOKEN",
+      "TWILIO_ACCOUNT_SID",
+      "TWILIO_AUTH_TOKEN",
+      "TWILIO_WHATSAPP_NUMBER",
+    ]);
+    expect([...st.secrets[s.vmApp]!.names].sort()).toEqual(["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "RELAY_SHARED_TOKEN"]);
+    expect(vm.secretsVersion).toBe(st.secrets[s.vmApp]!.version);
+    expect(relay.secretsVersion).toBe(st.secrets[s.relayApp]!.version);
+
+    // The full machine configs, as Fly reports them.
+    const vmLive = await s.fly.machines.get(s.vmApp, vm.id);
+    expect(vmLive.region).toBe("ord");
+    expect(vmLive.config).toMatchObject({
+      env: { PORT: "3001", RELAY_CALLBACK_URL: "http://life-relay.flycast" },
+      guest: { cpuKind: "shared", cpus: 1, memoryMb: 2048 },
+      mounts: [{ volume: ids.vmVolume, path: "/data" }],
+      services: [{ internalPort: 3001, ports: [{ port: 80 }], autostopMachines: "stop", autostartMachines: true, minMachinesRunning: 0 }],
+      checks: { health: { type: "http", port: 3001, path: "/health" } },
+    });
+    const relayLive = await s.fly.machines.get(s.relayApp, relay.id);
+    expect(relayLive.config).toMatchObject({
+      env: { PORT: "3000", CLAUDE_HOST: "http://life-vm.flycast", PUBLIC_URL: "https://life-relay.fly.dev", RELAY_DATA_DIR: "/data/relay" },
+      guest: { memoryMb: 256 },
+      mounts: [{ volume: ids.relayVolume, path: "/data" }],
+      services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1 }],
+    });
+
+    const outputs = await s.project.stack.outputs();
+    expect(outputs.vmMachineId?.value).toBe(vm.id);
+    expect(outputs.relayMachineId?.value).toBe(relay.id);
+  }, 300_000);
+
+  it("a second up and `preview --expect-no-changes` make no write call", async () => {
+    s.api.clearRequests();
+    const writesBefore = s.api.writeCount(); // counts since the API started; clearRequests keeps it
+    await s.up();
+    const preview = await s.cli(["preview", "--expect-no-changes", "--diff"]);
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    expect(writes(s.api.requests())).toEqual([]);
+    expect(s.api.writeCount() - writesBefore).toBe(0);
+  }, 300_000);
+
+  it("changing the Anthropic key rolls only the VM: its secrets and its machine, nothing on the relay", async () => {
+    const before = s.api.state();
+    await s.setConfig("anthropicApiKey", newAnthropicKey, true);
+    const preview = await s.cli(["preview", "--diff"]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/vm-secrets/);
+    expect(preview.stdout).not.toMatch(/relay-secrets/);
+
+    s.api.clearRequests();
+    await s.up();
+    const written = writes(s.api.requests());
+    expect(written.length).toBeGreaterThan(0);
+    for (const w of written) expect(w).toContain(`/apps/${s.vmApp}/`);
+    expect(written).toContain(`POST /v1/apps/${s.vmApp}/secrets`);
+    expect(written).toContain(`POST /v1/apps/${s.vmApp}/machines/${ids.vmMachine}`);
+
+    const after = s.api.state();
+    expect(after.secrets[s.vmApp]!.version).toBeGreaterThan(before.secrets[s.vmApp]!.version);
+    expect(after.secrets[s.relayApp]!.version).toBe(before.secrets[s.relayApp]!.version);
+    expect(machineOf(s.vmApp)).toMatchObject({ id: ids.vmMachine, secretsVersion: after.secrets[s.vmApp]!.version });
+    expect(machineOf(s.relayApp)).toMatchObject({ id: ids.relayMachine, secretsVersion: before.secrets[s.relayApp]!.version });
+  }, 300_000);
+
+  it("a new vmImage updates the VM machine in place under a lease", async () => {
+    await s.setConfig("vmImage", "registry.example/textslash-vm:v2");
+    s.api.clearRequests();
+    await s.up();
+    const machinePath = `/v1/apps/${s.vmApp}/machines/${ids.vmMachine}`;
+    // Exactly: take the lease, update with its nonce, give the lease back.
+    expect(writes(s.api.requests())).toEqual([`POST ${machinePath}/lease`, `POST ${machinePath}`, `DELETE ${machinePath}/lease`]);
+    for (const r of s.api.requests()) expect(r.status, `${r.method} ${r.path}`).toBeLessThan(300);
+    expect(machineOf(s.vmApp)).toMatchObject({ id: ids.vmMachine, image: "registry.example/textslash-vm:v2", state: "started" });
+    const volume = s.api.state().volumes.find((v) => v.name === "vm_data");
+    expect(volume).toMatchObject({ id: ids.vmVolume, attachedMachineId: ids.vmMachine });
+
+    // The update above only went through with the lease's nonce: the API refuses a leased
+    // machine's update without it (checked here, so the claim rests on the API's behaviour).
+    const lease = await s.fly.leases.acquire(s.vmApp, ids.vmMachine, { ttlSeconds: 30 });
+    const live = await s.fly.machines.get(s.vmApp, ids.vmMachine);
+    await expect(s.fly.machines.update(s.vmApp, ids.vmMachine, { config: live.config })).rejects.toMatchObject({ status: 409 });
+    await s.fly.leases.release(s.vmApp, ids.vmMachine, lease.nonce);
+  }, 300_000);
+
+  it("a machine deleted behind Pulumi's back is noticed by refresh and recreated by the next up", async () => {
+    await s.fly.machines.delete(s.vmApp, ids.vmMachine, { force: true });
+    await s.fly.machines.waitForState(s.vmApp, ids.vmMachine, { state: "destroyed", timeoutMs: 30_000 });
+    const refresh = await s.cli(["refresh", "--yes", "--skip-preview"]);
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+    expect(await resourceIds(s)).not.toContain(ids.vmMachine);
+
+    s.api.clearRequests();
+    await s.up();
+    const written = writes(s.api.requests());
+    expect(written).toContain(`POST /v1/apps/${s.vmApp}/machines`);
+    // refresh read everything else back as unchanged: nothing else is rolled.
+    expect(written.filter((w) => w.includes(`/apps/${s.relayApp}/`))).toEqual([]);
+    const vm = machineOf(s.vmApp);
+    expect(vm.id).not.toBe(ids.vmMachine);
+    expect(vm).toMatchObject({ state: "started", image: "registry.example/textslash-vm:v2" });
+    expect(s.api.state().volumes.find((v) => v.name === "vm_data")).toMatchObject({ id: ids.vmVolume, attachedMachineId: vm.id });
+    ids.vmMachine = vm.id;
+  }, 300_000);
+
+  it("destroy without textslash:allowDataLoss fails, names the key and keeps the /data volume", async () => {
+    const result = await s.cli(["destroy", "--yes", "--skip-preview"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("textslash:allowDataLoss");
+    expect(s.api.state().volumes.find((v) => v.name === "vm_data")).toMatchObject({ id: ids.vmVolume, app: s.vmApp });
+    expect(s.api.state().apps).toContain(s.vmApp);
+  }, 300_000);
+
+  it("no secret value appears in the state file, the engine's output, stack outputs or the API log", async () => {
+    const exported = await s.cli(["stack", "export"]);
+    const outputs = await s.cli(["stack", "output", "--json"]);
+    const texts = {
+      state: await s.project.readStateFile(),
+      export: exported.stdout,
+      outputs: outputs.stdout,
+      transcript: s.transcript.join("\n"),
+      apiLog: s.apiLog.join("\n") + JSON.stringify(s.api.requests()),
+    };
+    for (const [where, text] of Object.entries(texts)) {
+      expect(text.length, where).toBeGreaterThan(0);
+      expect(leakedSecrets(text).concat(text.includes(newAnthropicKey) ? [newAnthropicKey] : []), where).toEqual([]);
+    }
+    // The scan can fail: the secret really is in the program's config, encrypted.
+    expect(texts.state).toContain("ciphertext");
+  }, 300_000);
+
+  it("with allowDataLoss recorded by an up, destroy leaves nothing of the stack", async () => {
+    await s.setConfig("allowDataLoss", "true");
+    await s.up();
+    const result = await s.cli(["destroy", "--yes", "--skip-preview"]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const st = s.api.state();
+    const ours = (app: string) => app === s.relayApp || app === s.vmApp;
+    expect(st.apps.filter(ours)).toEqual([]);
+    expect(st.machines.filter((m) => ours(m.app) && m.state !== "destroyed")).toEqual([]);
+    expect(st.volumes.filter((v) => ours(v.app))).toEqual([]);
+    expect(st.ips.filter((ip) => ours(ip.app))).toEqual([]);
+    expect(Object.keys(st.secrets).filter(ours)).toEqual([]);
+  }, 300_000);
+});

@@ -1,0 +1,57 @@
+// Issue 4 §3, machine rollouts through the real engine: a VM that is asleep when an update comes
+// stays asleep and its new config is verified by reading it back; a rollout whose check fails
+// fails with an error naming the check and its last output, and the next up recovers.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pathOnly, startFlyStack, writes, type FlyStack } from "./fly-stack";
+
+describe("machine rollouts through the engine", () => {
+  let s: FlyStack;
+
+  beforeAll(async () => {
+    // A short rollout budget so the failing check fails in seconds, not the default 3 minutes.
+    s = await startFlyStack({ stackName: "roll", env: { TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS: "12" } });
+    await s.up();
+  }, 300_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const machineOf = (app: string) => s.api.state().machines.find((m) => m.app === app && m.state !== "destroyed")!;
+
+  it("a stopped VM stays stopped through an update, and its new config is read back", async () => {
+    const vm = machineOf(s.vmApp);
+    await s.fly.machines.stop(s.vmApp, vm.id);
+    await s.fly.machines.waitForState(s.vmApp, vm.id, { state: "stopped", timeoutMs: 30_000 });
+
+    await s.setConfig("vmImage", "registry.example/textslash-vm:v2");
+    s.api.clearRequests();
+    await s.up();
+
+    expect(machineOf(s.vmApp)).toMatchObject({ id: vm.id, state: "stopped", image: "registry.example/textslash-vm:v2" });
+    const log = s.api.requests();
+    const machinePath = `/v1/apps/${s.vmApp}/machines/${vm.id}`;
+    expect(writes(log)).toEqual([`POST ${machinePath}/lease`, `POST ${machinePath}`, `DELETE ${machinePath}/lease`]);
+    // Read back after the update (the verification), and no start or wait for a start.
+    const update = log.findIndex((r) => r.method === "POST" && pathOnly(r) === machinePath);
+    expect(log.slice(update + 1).some((r) => r.method === "GET" && pathOnly(r) === machinePath)).toBe(true);
+    expect(log.some((r) => pathOnly(r) === `${machinePath}/wait` || pathOnly(r) === `${machinePath}/start`)).toBe(false);
+  }, 300_000);
+
+  it("a rollout whose check fails names the check and its last output; the next up recovers", async () => {
+    s.api.setFaults({ failingChecks: { health: "fake probe: connection refused" } });
+    await s.setConfig("relayImage", "registry.example/textslash-relay:v2");
+    const failed = await s.cli(["up", "--yes", "--skip-preview"]);
+    expect(failed.code).not.toBe(0);
+    const output = failed.stdout + failed.stderr;
+    expect(output).toContain(`check "health" did not pass`);
+    expect(output).toContain("fake probe: connection refused");
+
+    s.api.setFaults({});
+    await s.up();
+    expect(machineOf(s.relayApp)).toMatchObject({ state: "started", image: "registry.example/textslash-relay:v2" });
+    const writesBefore = s.api.writeCount();
+    await s.up();
+    expect(s.api.writeCount() - writesBefore).toBe(0);
+  }, 300_000);
+});
