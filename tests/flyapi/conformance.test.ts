@@ -352,6 +352,14 @@ describe("Fly behaviours across the client and the local API", () => {
     expect(JSON.stringify(log)).not.toContain(stranger);
     expect(c.apiLog.join("\n")).not.toContain(stranger);
     expect(log.filter((e) => e.status === 401)).toHaveLength(1);
+
+    // The same log over HTTP: token-checked, and without the token in it.
+    const overHttp = await fetch(`${c.api.url}/__sandbox/requests`, { headers: { authorization: `Bearer ${FLY_TOKEN}` } });
+    expect(overHttp.status).toBe(200);
+    const text = await overHttp.text();
+    expect(JSON.parse(text)).toEqual(expect.anything());
+    expect(text).not.toContain(FLY_TOKEN);
+    expect((await fetch(`${c.api.url}/__sandbox/requests`)).status).toBe(401);
     expect(log.length).toBeGreaterThan(0);
     expect(JSON.stringify(log)).not.toContain(FLY_TOKEN);
     expect(c.apiLog.join("\n")).not.toContain(FLY_TOKEN);
