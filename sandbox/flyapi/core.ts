@@ -94,9 +94,10 @@ export class SandboxCore {
     m.events.length = Math.min(m.events.length, MAX_EVENTS);
   }
 
-  /** Resolves true when `test` holds (checked now and after every state change), false after `timeoutMs`. */
+  /** Resolves true when `test` holds (checked now and after every state change), false after `timeoutMs` or on close. */
   waitFor(machineId: string, test: () => boolean, timeoutMs: number): Promise<boolean> {
     if (test()) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const set = this.#waiters.get(machineId) ?? new Set<Waiter>();
       this.#waiters.set(machineId, set);
@@ -107,7 +108,8 @@ export class SandboxCore {
         resolve(ok);
       };
       const check: Waiter = () => {
-        if (test()) finish(true);
+        if (this.#closed) finish(false);
+        else if (test()) finish(true);
       };
       const timer = setTimeout(() => finish(false), timeoutMs);
       this.#timers.add(timer);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FlyApiError } from "../../components/fly/client";
-import { closeHarness, RecordingHook, startHarness, type Harness } from "./test-helpers";
+import { closeHarness, raw, RecordingHook, startHarness, type Harness } from "./test-helpers";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -92,5 +92,15 @@ describe("machines", () => {
     const updated = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:2" } });
     await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
     expect(hook.calls.map((c) => c.op)).toEqual(["start"]);
+  });
+
+  it("stores services' autostop as Fly echoes it: off/stop become false/true, suspend stays", async () => {
+    h = await startHarness();
+    await h.fly.apps.create({ name: "demo-app", orgSlug: "personal" });
+    const services = ["off", "stop", "suspend"].map((autostop, i) => ({ protocol: "tcp", internal_port: 8080 + i, autostop }));
+    const created = await raw(h.api, "POST", "/v1/apps/demo-app/machines", { body: { config: { image: "demo:1", services }, skip_launch: true } });
+    expect(created.status).toBe(200);
+    const config = (created.json as { config: { services: { autostop: unknown }[] } }).config;
+    expect(config.services.map((s) => s.autostop)).toEqual([false, true, "suspend"]);
   });
 });

@@ -34,6 +34,25 @@ async function toWire(core: SandboxCore, m: MachineRecord, nonce?: string): Prom
   return machineToWire(m, await checksOf(core, m), nonce);
 }
 
+/**
+ * The config as Fly stores and echoes it: services' `autostop` "off"/"stop" come back as false/true
+ * ("suspend" stays a string), per the README's disagreements table.
+ */
+export function storedConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const services = config["services"];
+  if (!Array.isArray(services)) return config;
+  return {
+    ...config,
+    services: services.map((svc: unknown) => {
+      if (typeof svc !== "object" || svc === null) return svc;
+      const autostop = (svc as Record<string, unknown>)["autostop"];
+      if (autostop === "off") return { ...svc, autostop: false };
+      if (autostop === "stop") return { ...svc, autostop: true };
+      return svc;
+    }),
+  };
+}
+
 /** Attaches the config's volumes to `m`, enforcing Fly's rules; releases volumes the new config no longer mounts. */
 function attachVolumes(core: SandboxCore, m: MachineRecord, config: Record<string, unknown>, region: string): void {
   const mounts = (config["mounts"] ?? []) as { volume?: string; path?: string }[];
@@ -99,7 +118,7 @@ async function create(ctx: HandlerContext): Promise<HandlerResult> {
     state: "created",
     instanceId: ulid(),
     privateIp: privateIp(),
-    config: req.config,
+    config: storedConfig(req.config),
     createdAt: now,
     updatedAt: now,
     secretsVersion: app.secretsVersion,
@@ -129,7 +148,7 @@ async function update(ctx: HandlerContext): Promise<HandlerResult> {
   if (region !== m.region) throw new HttpError(422, `machine ${m.id} is in region ${m.region}; a machine cannot move to ${region}, create a new one there`);
   attachVolumes(core, m, req.config, region);
   const wasRunning = (RUNNING_STATES.has(m.state) && m.state !== "created") || core.isLaunching(m.id);
-  m.config = req.config;
+  m.config = storedConfig(req.config);
   if (req.name !== undefined) m.name = req.name;
   m.instanceId = ulid();
   m.secretsVersion = Math.max(m.secretsVersion, req.min_secrets_version ?? 0, core.app(appName).secretsVersion);
