@@ -234,9 +234,14 @@ function isEmpty(body: unknown): boolean {
   return body === undefined || body === null || body === "";
 }
 
+/** What kind of body arrived, never its content: a body may carry secret values, and messages reach logs. */
 function describe(body: unknown): string {
-  const text = JSON.stringify(body) ?? String(body);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (Array.isArray(body)) return "an array";
+  if (typeof body === "object" && body !== null) {
+    const keys = Object.keys(body);
+    return keys.length === 0 ? "an empty object" : `an object with ${keys.length} field(s)`;
+  }
+  return `a ${typeof body}`;
 }
 
 function unknownOperation(method: string, requestPath: string, basePath: string): string {
