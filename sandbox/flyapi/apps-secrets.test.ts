@@ -33,6 +33,10 @@ describe("apps", () => {
     const listed = await raw(h.api, "GET", "/v1/apps?org_slug=other-org");
     expect(listed.json).toMatchObject({ total_apps: 1, apps: [{ name: "second-app" }] });
     expect((await errorOf(h.fly.apps.get("missing-app"))).status).toBe(404);
+    const noOrg = await raw(h.api, "POST", "/v1/apps", { body: { name: "orgless-app" } });
+    expect(noOrg.status).toBe(400);
+    expect(noOrg.text).toContain("org_slug");
+    expect(h.api.requests().find((r) => r.method === "POST" && r.status === 201)).toMatchObject({ app: "first-app", operation: "Apps_create" });
   });
 
   it("deleting an app takes its machines (runtime destroyed), volumes, IPs and secrets with it", async () => {

@@ -23,13 +23,16 @@ function create(ctx: HandlerContext): HandlerResult {
   if (!APP_NAME.test(name) || name.endsWith("-")) {
     throw new HttpError(422, `app name "${name}" is invalid: use lowercase letters, digits and dashes, start with a letter, at most 63 characters`);
   }
+  if (body.org_slug === undefined || body.org_slug === "") {
+    throw new HttpError(400, `create app "${name}": "org_slug" is required (the organization the app belongs to, e.g. "personal")`);
+  }
   const { data } = ctx.core;
   if (data.apps[name] !== undefined) throw new HttpError(422, `app name "${name}" is already taken`);
   data.counter++;
   data.apps[name] = {
     id: randomBytes(8).toString("hex"),
     name,
-    orgSlug: body.org_slug ?? "personal",
+    orgSlug: body.org_slug,
     network: body.network ?? "default",
     createdAt: nowIso(),
     internalId: data.counter,

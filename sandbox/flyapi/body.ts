@@ -26,5 +26,6 @@ export const machineRequestSchema = z.looseObject({
   skip_launch: z.boolean().optional(),
   min_secrets_version: z.number().int().optional(),
   lease_ttl: z.number().int().optional(),
+  current_version: z.string().optional(),
 });
 export type MachineRequest = z.infer<typeof machineRequestSchema>;

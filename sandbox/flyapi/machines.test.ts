@@ -59,6 +59,10 @@ describe("machines", () => {
     expect(updated.config.image).toBe("demo:2");
     const waited = await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
     expect(waited.state).toBe("started");
+    const stale = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}`, { body: { config: { image: "demo:3" }, current_version: m.instanceId } });
+    expect(stale.status).toBe(412);
+    const current = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}`, { body: { config: { image: "demo:3" }, current_version: updated.instanceId } });
+    expect(current.status).toBe(200);
   });
 
   it("wait answers 408 when the state is not reached in time", async () => {

@@ -144,6 +144,10 @@ async function update(ctx: HandlerContext): Promise<HandlerResult> {
   core.checkLease(m, ctx.leaseNonce);
   const req = parseBody(machineRequestSchema, ctx.body, "update machine");
   checkSecretsVersion(core, appName, req);
+  // Fly's optimistic check: an update based on an older version of the machine is refused.
+  if (req.current_version !== undefined && req.current_version !== "" && req.current_version !== m.instanceId) {
+    throw new HttpError(412, `machine ${m.id} is at version ${m.instanceId}, not current_version ${req.current_version}; read it again and retry`);
+  }
   const region = req.region ?? m.region;
   if (region !== m.region) throw new HttpError(422, `machine ${m.id} is in region ${m.region}; a machine cannot move to ${region}, create a new one there`);
   attachVolumes(core, m, req.config, region);

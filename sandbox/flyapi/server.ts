@@ -61,6 +61,22 @@ export function loggedPath(url: URL): string {
   return kept.length === 0 ? url.pathname : `${url.pathname}?${kept.join("&")}`;
 }
 
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The app a create-app body names, for the request log. */
+function appNameOf(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  const name = record["name"] ?? record["app_name"];
+  return typeof name === "string" && name !== "" ? name : undefined;
+}
+
 export class RequestLog {
   readonly entries: RequestLogEntry[] = [];
   writes = 0;
@@ -81,7 +97,7 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
     const isControl = url.pathname.startsWith("/__sandbox/");
     const operation = isControl ? undefined : deps.validator?.findOperation(method, url.pathname)?.operationId;
     const appMatch = /^\/v1\/apps\/([^/]+)/.exec(url.pathname);
-    const app = appMatch?.[1] !== undefined ? decodeURIComponent(appMatch[1]) : undefined;
+    let app = appMatch?.[1] !== undefined ? safeDecode(appMatch[1]) : undefined;
 
     const finish = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const text = body === undefined ? "" : JSON.stringify(body);
@@ -121,6 +137,7 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
             throw new HttpError(400, "request body is not valid JSON");
           }
         }
+        if (app === undefined && method === "POST" && url.pathname === "/v1/apps") app = appNameOf(body);
         if (isControl) {
           const answer = control(deps.controls, method, url.pathname, body);
           if (answer !== undefined) return finish(answer.status, answer.body);
