@@ -172,6 +172,28 @@ describe("errors", () => {
   });
 });
 
+describe("waitForState", () => {
+  it("asks again after a 408 until the state is reached", async () => {
+    const { fly } = fakeClockClient();
+    server.script({ status: 408, body: { error: "deadline_exceeded" } }, { status: 408, body: { error: "deadline_exceeded" } }, { status: 200, body: { ok: true, state: "started" } });
+    const result = await fly.machines.waitForState("app-a", "m-fake1", { state: "started", instanceId: "inst-1", timeoutMs: 120_000, perCallSeconds: 30 });
+    expect(result.state).toBe("started");
+    expect(server.requests.map((r) => r.url)).toEqual(Array(3).fill("/v1/apps/app-a/machines/m-fake1/wait?state=started&timeout=30&instance_id=inst-1"));
+  });
+
+  it("does not hammer the API when 408s come back early: it pauses, and gives up at the deadline", async () => {
+    // Fly holds a wait until its timeout; a 408 that returns at once (a proxy, a state that cannot be reached)
+    // must not turn the loop into hundreds of requests a second.
+    const { fly, sleeps } = fakeClockClient();
+    server.fallback = { status: 408, body: { error: "deadline_exceeded" } };
+    const err = await failure(fly.machines.waitForState("app-a", "m-fake1", { state: "started", timeoutMs: 5_000 }));
+    expect(err.status).toBe(408);
+    expect(err.flyMessage).toContain('did not reach state "started" within 5s');
+    expect(server.requests.length).toBeLessThanOrEqual(6);
+    expect(sleeps.length).toBeGreaterThan(0);
+  });
+});
+
 describe("requests", () => {
   it("sends the bearer token, JSON, and the lease nonce on leased calls only", async () => {
     const { fly } = fakeClockClient();

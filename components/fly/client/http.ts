@@ -76,6 +76,11 @@ export class FlyHttp {
     return this.#now();
   }
 
+  /** The injected sleep, for callers that pace their own loops (waitForState). */
+  sleep(ms: number): Promise<void> {
+    return this.#sleep(ms);
+  }
+
   /** Removes the token from any text that is about to leave the client (Fly might echo it). */
   #scrub(text: string): string {
     return text.split(this.#token).join("[redacted]");

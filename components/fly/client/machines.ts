@@ -30,6 +30,8 @@ export interface WaitForStateInput {
 }
 
 const MAX_WAIT_SECONDS = 60;
+/** Pause after a 408 that came back well before the wait's own timeout. */
+const EARLY_408_PAUSE_MS = 1_000;
 
 export class FlyMachinesApi {
   constructor(private readonly http: FlyHttp) {}
@@ -128,10 +130,17 @@ export class FlyMachinesApi {
       const remainingSeconds = Math.ceil((deadline - this.http.now()) / 1000);
       if (remainingSeconds <= 0) break;
       const perCall = Math.min(remainingSeconds, input.perCallSeconds ?? MAX_WAIT_SECONDS, MAX_WAIT_SECONDS);
+      const callStarted = this.http.now();
       try {
         return await this.wait(appName, machineId, { state: input.state, instanceId: input.instanceId, timeoutSeconds: perCall });
       } catch (err) {
         if (!(err instanceof FlyApiError) || err.status !== 408) throw err;
+      }
+      // Fly holds a wait until its timeout before answering 408. One that came back early (a proxy, a state that
+      // cannot be reached) would turn this loop into hundreds of requests a second: pause before asking again.
+      const elapsed = this.http.now() - callStarted;
+      if (elapsed < (perCall * 1000) / 2) {
+        await this.http.sleep(Math.max(0, Math.min(EARLY_408_PAUSE_MS, deadline - this.http.now())));
       }
     }
     throw new FlyApiError({
