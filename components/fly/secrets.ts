@@ -53,8 +53,8 @@ export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, Sec
   },
   create: async (inputs) => {
     const salt = randomBytes(16).toString("hex");
-    // Taking over an app: secrets the stack does not declare are unset, since a secret overrides
-    // the machine's env of the same name (the setup script stored CLAUDE_HOST, PUBLIC_URL and
+    // Taking over an app: secrets the stack does not declare are unset, since they would compete
+    // with the machine env of the same name (the setup script stored CLAUDE_HOST, PUBLIC_URL and
     // RELAY_CALLBACK_URL as secrets, the last with a wrong :3000 port). Names only are listed.
     const existing = inputs.adopt ? (await conn.client().secrets.list(inputs.appName)).map((s) => s.name) : [];
     return { id: inputs.appName, outs: await apply(inputs.appName, inputs.values, existing, salt) };
