@@ -102,6 +102,8 @@ export class FlyApiBackend implements ProxyBackend {
 /** Fly Proxy follows the first service's settings; a machine with no service is never auto-stopped. */
 export function toProxyMachine(machine: FlyMachine, port: number | undefined): ProxyMachine {
   const service = machine.config.services?.[0];
+  const expected = Object.keys(machine.config.checks ?? {});
+  const healthy = expected.every((name) => machine.checks.find((c) => c.name === name)?.status === "passing");
   return {
     id: machine.id,
     state: machine.state,
@@ -109,5 +111,6 @@ export function toProxyMachine(machine: FlyMachine, port: number | undefined): P
     autostop: service?.autostopMachines ?? "off",
     autostart: service?.autostartMachines ?? false,
     minMachinesRunning: service?.minMachinesRunning ?? 0,
+    healthy,
   };
 }

@@ -53,6 +53,18 @@ describe("SandboxProxy idle sweep", () => {
     expect(backend.stops).toHaveLength(2);
   });
 
+  it("starts the idle clock of a booting machine only once its checks pass", async () => {
+    const booting = { ...machine("m_vm", "stop"), healthy: false };
+    const backend = stubBackend({ vm: [booting] }, true);
+    const proxy = new SandboxProxy({ backend, idleMs: 100, log: () => undefined });
+    await proxy.listen();
+    closers.push(() => proxy.close());
+    await new Promise((r) => setTimeout(r, 500));
+    expect(backend.stops).toEqual([]);
+    booting.healthy = true;
+    await waitFor("the now healthy idle machine to be stopped", () => backend.stops.length === 1, 5_000);
+  });
+
   it("leaves machines it never routed to alone when the backend cannot list apps", async () => {
     const machines = { vm: [machine("m_vm", "stop")] };
     const backend = stubBackend(machines, false);

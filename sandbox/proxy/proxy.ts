@@ -16,6 +16,12 @@ export interface ProxyMachine {
   autostop: "off" | "stop" | "suspend";
   autostart: boolean;
   minMachinesRunning: number;
+  /**
+   * False while the machine's health checks do not all pass yet (booting). The idle clock of a
+   * machine the proxy did not wake itself starts only once it is healthy, so a deploy that waits
+   * for the checks is not raced by auto-stop. Undefined = healthy (no checks known).
+   */
+  healthy?: boolean;
 }
 
 export interface ProxyBackend {
@@ -157,12 +163,12 @@ export class SandboxProxy {
     }
   }
 
-  /** A started machine the proxy has not seen yet is idle from now on (e.g. just deployed). */
+  /** A started, healthy machine the proxy has not seen yet is idle from now on (e.g. just deployed). */
   private async watchStartedMachines(): Promise<void> {
     const apps = this.options.backend.apps ? await this.options.backend.apps() : [];
     for (const app of apps) {
       for (const machine of await this.options.backend.machines(app)) {
-        if (machine.state === "started" && machine.autostop !== "off" && !this.activity.has(machine.id)) {
+        if (machine.state === "started" && machine.healthy !== false && machine.autostop !== "off" && !this.activity.has(machine.id)) {
           this.activity.set(machine.id, { app, inFlight: 0, lastSeen: Date.now() });
         }
       }

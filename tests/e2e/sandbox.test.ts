@@ -1,0 +1,153 @@
+// The whole stack in the local sandbox, one lifecycle in order (issue 6): the REAL `pulumi up` of
+// the program against the local Fly API, which runs the relay and VM images as local processes;
+// WhatsApp-style messages signed as Twilio signs them go through the proxy to the relay, to the VM
+// (woken from stopped), to the fake claude, back through the relay's callback to the fake Twilio.
+// Then: the VM sleeps again, a second message continues the same session, a relay update under
+// traffic loses no acknowledged message, and destroy leaves no process and an empty API.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type RunningSandbox } from "../../sandbox/daemon/sandbox";
+import { FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
+import { sandboxStackConfig } from "../../sandbox/daemon/pulumi";
+import { pidAlive } from "../../sandbox/daemon/state";
+import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
+import { createEngineProject, repoRoot, type EngineProject } from "../engine/harness";
+
+const token = "fake-fly-token";
+const relayApp = "sandbox-relay";
+const vmApp = "sandbox-vm";
+const secrets = [FAKE_TWILIO.authToken, "fake-anthropic-key", token];
+
+async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
+  let stateDir: string;
+  let sandbox: RunningSandbox;
+  let project: EngineProject;
+  const lines: string[] = [];
+  const transcript: string[] = [];
+  let sent = 0;
+
+  const machine = (app: string) => {
+    const found = sandbox.api.state().machines.filter((m) => m.app === app && m.state !== "destroyed");
+    expect(found, `machines of ${app}`).toHaveLength(1);
+    return found[0]!;
+  };
+  const send = (body: string) => {
+    sent += 1;
+    return sendSignedWebhook({
+      relayUrl: `${sandbox.proxyUrl}/_public/${relayApp}`, publicUrl: `https://${relayApp}.fly.dev`, authToken: FAKE_TWILIO.authToken,
+      params: inboundParams({ from: `whatsapp:${SANDBOX_PHONE}`, to: `whatsapp:${SANDBOX_WHATSAPP_NUMBER}`, body,
+        accountSid: FAKE_TWILIO.accountSid, messageSid: `SMfake${String(sent).padStart(6, "0")}` }),
+    }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
+  };
+  const pulumi = async (args: string[]): Promise<string> => {
+    const result = await project.cli(args);
+    transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== 0) throw new Error(`pulumi ${args[0]} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}\n${lines.slice(-30).join("\n")}`);
+    return result.stdout;
+  };
+  /** Fake claude answers "turn N: <first line of the prompt>". */
+  const repliesTo = (text: string) => sandbox.twilio.messages.filter((m) => m.body.trimEnd().endsWith(`: ${text}`));
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(path.join(os.tmpdir(), "textslash-e2e-"));
+    sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l) });
+    project = await createEngineProject({
+      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
+      stackName: "sandbox",
+      env: { FLY_API_TOKEN: token },
+    });
+    const config = sandboxStackConfig(sandbox.apiUrl);
+    await project.stack.setAllConfig({
+      ...Object.fromEntries(Object.entries(config.plain).map(([k, value]) => [k, { value }])),
+      ...Object.fromEntries(Object.entries(config.secret).map(([k, value]) => [k, { value, secret: true }])),
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await sandbox?.close();
+    await project?.cleanup();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("pulumi up deploys both apps; the relay runs as a process and the idle VM is put to sleep", async () => {
+    await pulumi(["up", "--yes", "--skip-preview"]);
+    expect([...sandbox.api.state().apps].sort()).toEqual([relayApp, vmApp]);
+    const relay = machine(relayApp);
+    expect(relay.state).toBe("started");
+    expect(sandbox.runtime.isRunning(relay.id)).toBe(true);
+    const vm = machine(vmApp);
+    await waitFor("the idle VM to be stopped", () => machine(vmApp).state === "stopped" && !sandbox.runtime.isRunning(vm.id), 30_000);
+  }, 240_000);
+
+  it("a message wakes the VM, fake claude answers turn 1 and the reply reaches the fake Twilio; the VM sleeps again", async () => {
+    const vmId = machine(vmApp).id;
+    expect((await send("hello sandbox")).status).toBe(200);
+    await waitFor("the first reply", () => repliesTo("hello sandbox").length >= 1, 60_000);
+    expect(repliesTo("hello sandbox")[0]).toMatchObject({ to: `whatsapp:${SANDBOX_PHONE}` });
+    expect(repliesTo("hello sandbox")[0]?.body).toMatch(/turn 1/);
+    expect(lines.some((l) => l.includes(`${vmApp}/${vmId} waking`))).toBe(true);
+    const vmPid = sandbox.runtime.pidOf(vmId);
+    await waitFor("the VM to sleep (API state and process)", () => machine(vmApp).state === "stopped" && !sandbox.runtime.isRunning(vmId), 30_000);
+    if (vmPid !== undefined) expect(pidAlive(vmPid)).toBe(false);
+  }, 120_000);
+
+  it("a second message wakes the VM again and continues the same session (turn 2)", async () => {
+    expect((await send("and again")).status).toBe(200);
+    await waitFor("the second reply", () => repliesTo("and again").length >= 1, 60_000);
+    expect(repliesTo("and again")[0]?.body).toMatch(/turn 2/);
+  }, 120_000);
+
+  it("a relay image update under traffic restarts the relay and loses no acknowledged message", async () => {
+    const relayBefore = machine(relayApp);
+    const pidBefore = sandbox.runtime.pidOf(relayBefore.id);
+    await pulumi(["config", "set", "textslash:relayImage", "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2"]);
+    const acknowledged: string[] = [];
+    let deploying = true;
+    const traffic = (async () => {
+      for (let i = 1; deploying || i <= 3; i += 1) {
+        const text = `during update ${i}`;
+        if ((await send(text)).status === 200) acknowledged.push(text);
+        await new Promise((r) => setTimeout(r, 300));
+        if (i > 200) break;
+      }
+    })();
+    try {
+      await pulumi(["up", "--yes", "--skip-preview"]);
+    } finally {
+      deploying = false;
+    }
+    await traffic;
+    const relayAfter = machine(relayApp);
+    expect(relayAfter).toMatchObject({ id: relayBefore.id, state: "started", image: "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2" });
+    expect(sandbox.runtime.pidOf(relayBefore.id)).not.toBe(pidBefore);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(3);
+    await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 90_000);
+    for (const text of acknowledged) expect(repliesTo(text).length, text).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+
+  it("destroy (allowDataLoss recorded first) leaves no process and an empty API; no secret shows anywhere", async () => {
+    const pidsBefore = sandbox.pids();
+    expect(pidsBefore.length).toBeGreaterThan(0);
+    await pulumi(["config", "set", "textslash:allowDataLoss", "true"]);
+    await pulumi(["up", "--yes", "--skip-preview"]);
+    await pulumi(["destroy", "--yes", "--skip-preview"]);
+    const state = sandbox.api.state();
+    expect(state.apps).toEqual([]);
+    expect(state.machines.filter((m) => m.state !== "destroyed")).toEqual([]);
+    expect(state.volumes).toEqual([]);
+    expect(sandbox.pids()).toEqual([]);
+    for (const pid of pidsBefore) expect(pidAlive(pid), `pid ${pid}`).toBe(false);
+    const everything = `${transcript.join("\n")}\n${lines.join("\n")}\n${await project.readStateFile()}`;
+    expect(secrets.filter((s) => everything.includes(s))).toEqual([]);
+  }, 240_000);
+});
