@@ -79,6 +79,9 @@ describe("the whole client surface conforms to the document", () => {
     const updated = await fly.machines.update(app, machine.id, { config: { ...machineConfig(), env: { MODE: "updated" } } }, leased);
     expect(updated.config.env).toEqual({ MODE: "updated" });
     await fly.machines.waitForState(app, machine.id, { state: "started", instanceId: updated.instanceId, timeoutMs: 30_000 });
+    // current_version guards against lost updates: the machine moved on, so the old version is refused.
+    const stale = await flyFailure(fly.machines.update(app, machine.id, { config: machineConfig(), currentVersion: machine.instanceId }, leased));
+    expect(stale.status).toBe(412);
     await fly.machines.stop(app, machine.id, {}, leased);
     await fly.machines.waitForState(app, machine.id, { state: "stopped", timeoutMs: 30_000 });
     await fly.machines.start(app, machine.id, leased);
