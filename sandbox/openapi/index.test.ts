@@ -95,6 +95,10 @@ describe("validateRequest", () => {
     expect(noBody.join("")).not.toContain("fake-secret-value");
     expect(api.validateRequest("POST", "/v1/apps/vm/secrets", { values: { K: 12345 } }).join("")).not.toContain("12345");
     expect(api.validateRequest("POST", "/v1/apps", { app_name: "relay", org_slug: "personal" })).toEqual([]);
+    const strictClient = loadFlyOpenApi(undefined, { clientForms: true, rejectUnknownFields: true });
+    expect(strictClient.validateRequest("POST", "/v1/apps", { app_name: "relay", org_slug: "personal" })).toEqual([
+      expect.stringContaining('must NOT have additional properties "app_name"'),
+    ]);
     expect(api.validateRequest("POST", "/v1/apps", { name: 7 })).toEqual([expect.stringContaining("name must be string")]);
   });
 });

@@ -15,9 +15,9 @@ export const FLY_OPENAPI_SPEC_URL = "https://docs.machines.dev/spec/openapi3.jso
 
 export interface FlyOpenApiOptions {
   /**
-   * Hold requests to the form the document names (no `app_name`-style extras the README lists as accepted from
-   * older clients, no boolean autostop, no `?kill`/`?ttl`). For checking what the project's own client sends.
-   * Default false: the server side, which accepts both forms.
+   * Hold requests to the form the document names: no boolean autostop, no `?kill`, no `?ttl` lease without a body.
+   * (An older client's `app_name` is an undeclared field: add `rejectUnknownFields` to refuse it too.) For checking
+   * what the project's own client sends. Default false: the server side, which accepts both forms.
    */
   clientForms?: boolean;
   /**
