@@ -28,8 +28,6 @@ export class SandboxCore {
   /** Runtime calls per machine run one after another: a stop never overtakes the start before it. */
   readonly #runtimeChain = new Map<string, Promise<unknown>>();
   readonly #launching = new Set<string>();
-  /** Machines whose process the runtime is running (a start or update succeeded, no stop since). */
-  readonly #running = new Set<string>();
   #closed = false;
 
   constructor(
@@ -162,7 +160,10 @@ export class SandboxCore {
     return next;
   }
 
-  /** created/stopped/suspended → starting → started, asynchronously. `update` restarts with a new spec. */
+  /**
+   * created/stopped/suspended → starting → started, asynchronously. `update` has the runtime replace the
+   * process and its root filesystem with the new spec (as Fly does on update, whether or not it was running).
+   */
   launch(m: MachineRecord, mode: "start" | "update"): void {
     const app = this.app(m.app);
     m.secretsVersion = Math.max(m.secretsVersion, app.secretsVersion);
@@ -176,9 +177,7 @@ export class SandboxCore {
       try {
         if (runtime !== undefined) {
           const spec = this.specOf(m);
-          // Only a process the runtime runs can be updated in place; anything else is a fresh start.
-          const port = await this.#runtimeCall(m.id, () => (mode === "update" && this.#running.has(m.id) ? runtime.update(spec) : runtime.start(spec)));
-          this.#running.add(m.id);
+          const port = await this.#runtimeCall(m.id, () => (mode === "update" ? runtime.update(spec) : runtime.start(spec)));
           if (this.#stale(m, gen)) return;
           m.runtimePort = port;
         }
@@ -206,7 +205,6 @@ export class SandboxCore {
     void (async () => {
       try {
         if (runtime !== undefined) await this.#runtimeCall(m.id, () => (how === "stop" ? runtime.stop(m.id) : runtime.suspend(m.id)));
-        this.#running.delete(m.id);
       } catch (err) {
         this.log(`local Fly API: runtime ${how} of machine ${m.id} failed: ${(err as Error).message}`);
       }
@@ -227,7 +225,6 @@ export class SandboxCore {
     const runtime = this.runtime;
     return (async () => {
       try {
-        this.#running.delete(m.id);
         if (runtime !== undefined) await this.#runtimeCall(m.id, () => runtime.destroy(m.id));
       } catch (err) {
         this.log(`local Fly API: runtime destroy of machine ${m.id} failed: ${(err as Error).message}`);

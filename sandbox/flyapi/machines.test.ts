@@ -96,6 +96,13 @@ describe("machines", () => {
     const updated = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:2" } });
     await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
     expect(hook.calls.map((c) => c.op)).toEqual(["start"]);
+    // A stopped machine that ran before is replaced through update (Fly gives it a new root filesystem).
+    await h.fly.machines.stop("demo-app", m.id);
+    await h.fly.machines.wait("demo-app", m.id, { state: "stopped", timeoutSeconds: 5 });
+    const again = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:3" } });
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: again.instanceId, timeoutSeconds: 5 });
+    expect(hook.calls.map((c) => c.op)).toEqual(["start", "stop", "update"]);
+    expect(hook.calls.at(-1)).toMatchObject({ op: "update", spec: { image: "demo:3" } });
   });
 
   it("stores services' autostop as Fly echoes it: off/stop become false/true, suspend stays", async () => {

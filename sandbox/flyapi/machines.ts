@@ -164,8 +164,10 @@ async function update(ctx: HandlerContext): Promise<HandlerResult> {
     core.setState(m, "replacing");
     core.launch(m, "update");
   } else {
+    // A stopped machine is replaced too (new root filesystem); one that never ran simply starts.
+    const neverRan = m.state === "created";
     core.setState(m, m.state);
-    core.launch(m, "start");
+    core.launch(m, neverRan ? "start" : "update");
   }
   return { status: 200, body: await toWire(core, m) };
 }
