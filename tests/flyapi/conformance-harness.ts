@@ -3,12 +3,37 @@
 // document does not declare). Loading the document first means a missing spec
 // file fails the suite with the loader's instructions instead of skipping it.
 import { expect } from "vitest";
-import { FlyApiError, FlyClient, type FlyClientOptions } from "../../components/fly/client";
+import { FlyApiError, FlyClient, type FlyClientOptions, type MachineConfig } from "../../components/fly/client";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { loadFlyOpenApi, type FlyOpenApi } from "../../sandbox/openapi";
 import { validatingFetch, type ValidatingFetch } from "./validating-fetch";
 
 export const FLY_TOKEN = "fake-fly-token-conformance";
+export const ORG = "personal";
+
+/** A machine config using most of what the client can express; `volumeId` adds a mount. */
+export function machineConfig(volumeId?: string): MachineConfig {
+  return {
+    image: "registry.example/conformance:v1",
+    env: { MODE: "conformance" },
+    guest: { cpuKind: "shared", cpus: 1, memoryMb: 256 },
+    services: [
+      {
+        protocol: "tcp",
+        internalPort: 8080,
+        ports: [{ port: 80, handlers: ["http"] }],
+        autostopMachines: "suspend",
+        autostartMachines: true,
+        minMachinesRunning: 0,
+      },
+    ],
+    checks: { health: { type: "http", port: 8080, path: "/healthz", interval: "15s", timeout: "5s" } },
+    ...(volumeId === undefined ? {} : { mounts: [{ volume: volumeId, path: "/data" }] }),
+    restart: { policy: "on-failure", maxRetries: 3 },
+    metadata: { role: "conformance" },
+  };
+}
+
 
 export interface Conformance {
   api: LocalFlyApi;
