@@ -88,7 +88,7 @@ class FlyOpenApiValidator implements FlyOpenApi {
   readonly #routes: RouteTable;
   readonly #ajv: Ajv;
   readonly #paths: Record<string, Record<string, unknown>>;
-  readonly #cache = new Map<string, ValidateFunction | null>();
+  readonly #cache = new Map<string, ValidateFunction>();
   readonly #options: RelaxationOptions;
 
   constructor(
@@ -201,7 +201,7 @@ class FlyOpenApiValidator implements FlyOpenApi {
 
   #compile(key: string, side: Side, schema: Json): ValidateFunction {
     const cached = this.#cache.get(key);
-    if (cached) return cached;
+    if (cached !== undefined) return cached;
     const compiled = this.#ajv.compile(rebase(schema, DOC_ID[side]));
     this.#cache.set(key, compiled);
     return compiled;
