@@ -39,6 +39,9 @@ describe("auth", () => {
     bodies.push((await raw(h.api, "POST", "/v1/apps/log-app/secrets", { body: { values: { OK: 5 }, extra: secretValue } })).text);
     bodies.push((await raw(h.api, "GET", `/v1/apps/log-app/secrets?show_secrets=${secretValue}`)).text);
     bodies.push((await raw(h.api, "GET", `/v1/apps/log-app/machines?token=${TOKEN}`)).text);
+    bodies.push((await raw(h.api, "GET", `/v1/apps/${TOKEN}`)).text);
+    bodies.push((await raw(h.api, "POST", "/v1/apps", { body: { name: TOKEN, org_slug: "personal" } })).text);
+    bodies.push((await raw(h.api, "POST", "/v1/apps/log-app/volumes", { body: { name: TOKEN, region: "ord", size_gb: 1 } })).text);
     bodies.push((await raw(h.api, "GET", "/v1/apps", { token: `${TOKEN}x` })).text);
     bodies.push((await raw(h.api, "GET", "/__sandbox/requests")).text);
     bodies.push((await raw(h.api, "GET", "/__sandbox/state")).text);

@@ -99,21 +99,23 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
     const appMatch = /^\/v1\/apps\/([^/]+)/.exec(url.pathname);
     let app = appMatch?.[1] !== undefined ? safeDecode(appMatch[1]) : undefined;
 
+    // A client may put the token where it does not belong (a path, a body): nothing written back or logged carries it.
+    const scrub = (text: string): string => text.split(deps.token).join("[redacted]");
     const finish = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      const text = body === undefined ? "" : JSON.stringify(body);
+      const text = body === undefined ? "" : scrub(JSON.stringify(body));
       res.writeHead(status, { ...(text !== "" ? { "content-type": "application/json; charset=utf-8" } : {}), ...headers });
       res.end(text);
       if (deps.checkResponses && deps.validator !== undefined && operation !== undefined) {
         for (const problem of deps.validator.validateResponse(method, url.pathname, status, body)) {
-          deps.core.log(`local Fly API: response does not match the OpenAPI document: ${problem}`);
+          deps.core.log(scrub(`local Fly API: response does not match the OpenAPI document: ${problem}`));
         }
       }
       log.add(
         {
           method,
-          path: loggedPath(url),
+          path: scrub(loggedPath(url)),
           status,
-          ...(app !== undefined ? { app } : {}),
+          ...(app !== undefined ? { app: scrub(app) } : {}),
           ...(operation !== undefined ? { operation } : {}),
           startedAt,
           durationMs: Date.now() - startedAt,
@@ -170,7 +172,7 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
         finish(result.status, result.body);
       } catch (err) {
         if (err instanceof HttpError) return finish(err.status, { error: err.message }, err.headers);
-        deps.core.log(`local Fly API: ${method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
+        deps.core.log(scrub(`local Fly API: ${method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`));
         finish(500, { error: `internal sandbox error: ${(err as Error).message}` });
       }
     })();
