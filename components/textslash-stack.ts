@@ -3,6 +3,7 @@
 // at /data: the VM's holds the user's work (guarded), the relay's holds its outbox (unguarded).
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { DataLossGuard } from "./data-loss-guard";
 import { FlyService } from "./fly-service";
 import { relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
@@ -59,6 +60,13 @@ export class TextslashStack extends pulumi.ComponentResource {
         machine: { config: vmMachineConfig(s) },
       },
       { parent: this },
+    );
+    // Depends on every Fly object, so a destroy deletes it first and, without allowDataLoss,
+    // stops before anything is deleted (see data-loss-guard.ts).
+    new DataLossGuard(
+      `${name}-data-loss-guard`,
+      { allowDataLoss: s.allowDataLoss, protects: pulumi.interpolate`volume vm_data (${this.vm.volume!.volumeId}) of ${names.vmApp}` },
+      { parent: this, dependsOn: [this.relay, this.vm] },
     );
     this.relayUrl = `https://${names.relayApp}.fly.dev`;
     this.webhookUrl = `${this.relayUrl}/webhook`;

@@ -74,6 +74,7 @@ describe("TextslashStack", () => {
         "relay-secrets",
         "relay-volume",
         "textslash",
+        "textslash-data-loss-guard",
         "textslash-relay-shared-token",
         "vm",
         "vm-app",
@@ -99,6 +100,7 @@ describe("TextslashStack", () => {
       services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1, ports: [{ port: 80 }, { port: 443 }] }],
     });
     expect(created.find((c) => c.name === "vm-volume")!.inputs).toMatchObject({ name: "vm_data", sizeGb: 3, allowDataLoss: false });
+    expect(created.find((c) => c.name === "textslash-data-loss-guard")!.inputs).toMatchObject({ allowDataLoss: false, protects: "volume vm_data (vol_1) of unit-vm" });
     // The relay's outbox volume is a queue, not user work: never guarded by textslash:allowDataLoss.
     expect(created.find((c) => c.name === "relay-volume")!.inputs).toMatchObject({ appName: "unit-relay", name: "relay_data", sizeGb: 1, region: "ord", allowDataLoss: true });
     const vmSecrets = created.find((c) => c.name === "vm-secrets")!.inputs as { values: Record<string, string> };

@@ -110,7 +110,7 @@ export function secretValues(): string[] {
   return [...Object.values(fakeSecrets), flyToken];
 }
 
-/** The secret values found in a text (expected: none). */
-export function leakedSecrets(text: string): string[] {
-  return secretValues().filter((s) => text.includes(s));
+/** The secret values (the stack's, the Fly token, and any `extra`) found in a text (expected: none). */
+export function leakedSecrets(text: string, extra: string[] = []): string[] {
+  return [...secretValues(), ...extra].filter((s) => text.includes(s));
 }
