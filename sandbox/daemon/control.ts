@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { pidAlive, readDaemonInfo, removeDaemonInfo, repoRoot, sandboxPaths, type DaemonInfo, type SandboxPaths } from "./state";
@@ -75,11 +75,11 @@ export function readMachinePids(paths: SandboxPaths = sandboxPaths()): number[] 
  * SIGTERM to the daemon (it stops its machines first), then waits until the daemon and every
  * machine pid it reported are gone. Resolves with the pids that were checked.
  */
-export async function stopDaemon(options: { paths?: SandboxPaths; say?: (line: string) => void } = {}): Promise<{ daemonPid?: number; machinePids: number[] }> {
+export async function stopDaemon(options: { paths?: SandboxPaths; say?: (line: string) => void; alsoCheck?: number[] } = {}): Promise<{ daemonPid?: number; machinePids: number[] }> {
   const paths = options.paths ?? sandboxPaths();
   const say = options.say ?? ((line: string) => console.log(line));
   const info = readDaemonInfo(paths);
-  const machinePids = readMachinePids(paths);
+  const machinePids = [...new Set([...(options.alsoCheck ?? []), ...readMachinePids(paths)])];
   if (!info || !pidAlive(info.pid)) {
     if (info) removeDaemonInfo(paths);
     const left = machinePids.filter(pidAlive);
@@ -97,4 +97,21 @@ export async function stopDaemon(options: { paths?: SandboxPaths; say?: (line: s
   }
   removeDaemonInfo(paths);
   return { daemonPid: info.pid, machinePids };
+}
+
+const volumeStateSchema = z.object({ volumes: z.array(z.object({ id: z.string() })) });
+
+/**
+ * Deletes .sandbox/volumes/<id> directories of volumes the Fly API no longer has (the runtime
+ * maps volumes to directories but is not told about volume deletion). Returns the removed ids.
+ */
+export async function pruneVolumeDirs(info: DaemonInfo, paths: SandboxPaths = sandboxPaths()): Promise<string[]> {
+  const res = await fetch(`${info.apiUrl}/__sandbox/state`, { headers: { authorization: `Bearer ${info.token}` } });
+  if (!res.ok) throw new Error(`GET /__sandbox/state answered ${res.status}; volume directories left as they are`);
+  const live = new Set(volumeStateSchema.parse(await res.json()).volumes.map((v) => v.id));
+  const dir = path.join(paths.dir, "volumes");
+  if (!existsSync(dir)) return [];
+  const gone = readdirSync(dir).filter((id) => !live.has(id));
+  for (const id of gone) rmSync(path.join(dir, id), { recursive: true, force: true });
+  return gone;
 }
