@@ -114,7 +114,7 @@ describe("faults", () => {
     for (let i = 0; i < 20; i++) again.push((await raw(h.api, "GET", "/v1/apps/fault-app")).status);
     expect(again).toEqual(first);
 
-    const faults = await raw(h.api, "POST", "/__sandbox/faults", { body: { slowStartMs: 300, failingChecks: { web: "connection refused" } } });
+    const faults = await raw(h.api, "POST", "/__sandbox/faults", { body: { slowStartMs: 800, failingChecks: { web: "connection refused" } } });
     expect(faults.status).toBe(200);
     const m = await h.fly.machines.create("fault-app", { config: { image: "demo:1", checks: { web: { type: "http", port: 8080, path: "/" }, db: { type: "tcp", port: 5432 } } } });
     await new Promise((r) => setTimeout(r, 150));

@@ -244,14 +244,14 @@ export class SandboxCore {
   checkLease(m: MachineRecord, nonce: string | undefined): void {
     const lease = m.lease;
     if (lease === undefined) return;
-    if (lease.expiresAt * 1000 <= Date.now()) {
+    if (lease.expiresAtMs <= Date.now()) {
       delete m.lease;
       return;
     }
     if (nonce !== lease.nonce) {
       throw new HttpError(
         409,
-        `machine ${m.id} is leased by ${lease.owner} until ${new Date(lease.expiresAt * 1000).toISOString()}; ` +
+        `machine ${m.id} is leased by ${lease.owner} until ${new Date(lease.expiresAtMs).toISOString()}; ` +
           `send its nonce in the fly-machine-lease-nonce header, or wait for the lease to expire`,
       );
     }

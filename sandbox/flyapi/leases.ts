@@ -11,7 +11,7 @@ const DEFAULT_TTL_SECONDS = 30;
 const leaseBodySchema = z.looseObject({ ttl: z.number().int().positive().optional(), description: z.string().optional() });
 
 function live(m: MachineRecord): MachineRecord["lease"] {
-  if (m.lease !== undefined && m.lease.expiresAt * 1000 <= Date.now()) delete m.lease;
+  if (m.lease !== undefined && m.lease.expiresAtMs <= Date.now()) delete m.lease;
   return m.lease;
 }
 
@@ -22,18 +22,18 @@ function acquire(ctx: HandlerContext): HandlerResult {
   const ttl = body.ttl ?? (queryTtl !== null ? Number(queryTtl) : DEFAULT_TTL_SECONDS);
   if (!Number.isInteger(ttl) || ttl <= 0) throw new HttpError(400, `lease ttl must be a positive whole number of seconds (got "${String(queryTtl)}")`);
   const held = live(m);
-  const expiresAt = Math.floor(Date.now() / 1000) + ttl;
+  const expiresAtMs = Date.now() + ttl * 1000;
   if (held !== undefined) {
     if (ctx.leaseNonce !== held.nonce) {
-      throw new HttpError(409, `machine ${m.id} already has a lease held by ${held.owner}, expiring ${new Date(held.expiresAt * 1000).toISOString()}`);
+      throw new HttpError(409, `machine ${m.id} already has a lease held by ${held.owner}, expiring ${new Date(held.expiresAtMs).toISOString()}`);
     }
     // The holder refreshes: same nonce, new expiry.
-    held.expiresAt = expiresAt;
+    held.expiresAtMs = expiresAtMs;
     held.version = ulid();
     ctx.core.changed();
     return { status: 201, body: leaseToWire(held) };
   }
-  m.lease = { nonce: randomBytes(8).toString("hex"), expiresAt, owner: "sandbox@local", description: body.description ?? "", version: ulid() };
+  m.lease = { nonce: randomBytes(8).toString("hex"), expiresAtMs, owner: "sandbox@local", description: body.description ?? "", version: ulid() };
   ctx.core.changed();
   return { status: 201, body: leaseToWire(m.lease) };
 }

@@ -97,7 +97,7 @@ function privateIp(): string {
 function acquireOnCreate(m: MachineRecord, ttl: number | undefined): string | undefined {
   if (ttl === undefined) return undefined;
   const nonce = randomBytes(8).toString("hex");
-  m.lease = { nonce, expiresAt: Math.floor(Date.now() / 1000) + ttl, owner: "sandbox@local", description: "", version: ulid() };
+  m.lease = { nonce, expiresAtMs: Date.now() + ttl * 1000, owner: "sandbox@local", description: "", version: ulid() };
   return nonce;
 }
 

@@ -22,8 +22,8 @@ export interface AppRecord {
 
 export interface LeaseRecord {
   nonce: string;
-  /** Unix seconds. */
-  expiresAt: number;
+  /** Unix milliseconds (Fly answers whole seconds; the sandbox keeps the exact TTL). */
+  expiresAtMs: number;
   owner: string;
   description: string;
   version: string;

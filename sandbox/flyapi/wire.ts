@@ -59,7 +59,7 @@ function splitImage(image: string): [string, string] {
 export function leaseToWire(lease: LeaseRecord): Record<string, unknown> {
   return {
     status: "success",
-    data: { nonce: lease.nonce, expires_at: lease.expiresAt, owner: lease.owner, description: lease.description, version: lease.version },
+    data: { nonce: lease.nonce, expires_at: Math.floor(lease.expiresAtMs / 1000), owner: lease.owner, description: lease.description, version: lease.version },
   };
 }
 
