@@ -44,6 +44,7 @@ export async function ensureDaemon(options: { paths?: SandboxPaths; idleMs?: num
   const out = openSync(paths.daemonLog, "a");
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (options.idleMs !== undefined) env.SANDBOX_IDLE_MS = String(options.idleMs);
+  env.TEXTSLASH_SANDBOX_DIR = paths.dir;
   const child = spawn(process.execPath, ["--import", "tsx", path.join("sandbox", "daemon", "main.ts")], {
     cwd: repoRoot, detached: true, stdio: ["ignore", out, out], env,
   });

@@ -7,8 +7,8 @@ import { z } from "zod";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
-export function sandboxPaths(root = repoRoot) {
-  const dir = path.join(root, ".sandbox");
+/** The sandbox's directory: <repo>/.sandbox, or TEXTSLASH_SANDBOX_DIR (tests run a daemon elsewhere). */
+export function sandboxPaths(root = repoRoot, dir = process.env.TEXTSLASH_SANDBOX_DIR || path.join(root, ".sandbox")) {
   return {
     dir,
     daemonJson: path.join(dir, "daemon.json"),
