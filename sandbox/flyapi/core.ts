@@ -169,7 +169,7 @@ export class SandboxCore {
     m.secretsVersion = Math.max(m.secretsVersion, app.secretsVersion);
     const gen = this.#step(m);
     this.#launching.add(m.id);
-    void (async () => {
+    this.#background(m, async () => {
       await this.sleep(this.options.transitionMs);
       if (this.#stale(m, gen)) return;
       this.setState(m, "starting", "launch", "starting");
@@ -194,7 +194,7 @@ export class SandboxCore {
       this.#launching.delete(m.id);
       m.startedAt = Date.now();
       this.setState(m, "started", "start", "started");
-    })();
+    });
   }
 
   /** started → stopping → stopped (or suspending → suspended). */
@@ -202,7 +202,7 @@ export class SandboxCore {
     const gen = this.#step(m);
     this.setState(m, how === "stop" ? "stopping" : "suspending");
     const runtime = this.runtime;
-    void (async () => {
+    this.#background(m, async () => {
       try {
         if (runtime !== undefined) await this.#runtimeCall(m.id, () => (how === "stop" ? runtime.stop(m.id) : runtime.suspend(m.id)));
       } catch (err) {
@@ -213,7 +213,7 @@ export class SandboxCore {
       m.runtimePort = undefined;
       m.startedAt = undefined;
       this.setState(m, how === "stop" ? "stopped" : "suspended", "exit", how === "stop" ? "stopped" : "suspended");
-    })();
+    });
   }
 
   /** → destroying → destroyed; the volume is released at once so it can be deleted or reused. */
@@ -234,6 +234,13 @@ export class SandboxCore {
       this.#runtimeChain.delete(m.id);
       this.setState(m, "destroyed", "destroy", "destroyed");
     })();
+  }
+
+  /** Runs a life-cycle step off the request; whatever goes wrong is logged, never an unhandled rejection. */
+  #background(m: MachineRecord, step: () => Promise<void>): void {
+    step().catch((err: unknown) => {
+      this.log(`local Fly API: life-cycle step of machine ${m.id} (app ${m.app}) failed: ${(err as Error).stack ?? String(err)}`);
+    });
   }
 
   /** A newer start/update/stop/destroy has taken over this machine: the older step must not overwrite it. */

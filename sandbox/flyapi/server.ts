@@ -175,6 +175,9 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
         deps.core.log(scrub(`local Fly API: ${method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`));
         finish(500, { error: `internal sandbox error: ${(err as Error).message}` });
       }
-    })();
+    })().catch((err: unknown) => {
+      // Only reachable if answering itself failed (e.g. the client went away mid-answer).
+      deps.core.log(scrub(`local Fly API: could not answer ${method} ${url.pathname}: ${(err as Error).message}`));
+    });
   };
 }
