@@ -105,6 +105,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     expect((await send("and again")).status).toBe(200);
     await waitFor("the second reply", () => repliesTo("and again").length >= 1, 60_000);
     expect(repliesTo("and again")[0]?.body).toMatch(/turn 2/);
+    expect(lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")), "the proxy woke the VM once per message").toHaveLength(2);
   }, 120_000);
 
   it("a relay image update under traffic restarts the relay and loses no acknowledged message", async () => {
