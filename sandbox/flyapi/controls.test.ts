@@ -136,6 +136,8 @@ describe("runtime hook", () => {
     await h.fly.apps.create({ name: "hook-app", orgSlug: "personal" });
     const broken = await h.fly.machines.create("hook-app", { config: { image: "broken:1" } });
     await h.fly.machines.wait("hook-app", broken.id, { state: "stopped", timeoutSeconds: 5 });
+    const failed = await raw(h.api, "GET", `/v1/apps/hook-app/machines/${broken.id}/wait?state=failed&timeout=5`);
+    expect(failed.json).toMatchObject({ ok: true, state: "stopped" });
     expect(h.logs.join("\n")).toContain("will not start");
     const m = await h.fly.machines.create("hook-app", { config: { image: "demo:1" } });
     await h.fly.machines.wait("hook-app", m.id, { state: "started", timeoutSeconds: 5 });

@@ -25,6 +25,10 @@ describe("machines", () => {
     expect(waited.state).toBe("started");
     expect((await h.fly.machines.get("demo-app", m.id)).state).toBe("started");
     expect((await h.fly.machines.list("demo-app")).map((x) => x.id)).toEqual([m.id]);
+    const anyOf = await raw(h.api, "GET", `/v1/apps/demo-app/machines/${m.id}/wait?state=stopped&state=started&timeout=5&version=${m.instanceId}`);
+    expect(anyOf.json).toMatchObject({ ok: true, state: "started", version: m.instanceId });
+    const repeated = await raw(h.api, "GET", `/v1/apps/demo-app/machines/${m.id}/wait?state=stopped&state=settled&timeout=5`);
+    expect(repeated.json).toMatchObject({ ok: true, state: "started" });
   });
 
   it("skip_launch leaves the machine created; stop, start (no-op when started), suspend and destroy follow Fly's states", async () => {

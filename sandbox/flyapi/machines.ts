@@ -8,7 +8,7 @@ import type { HandlerContext, HandlerResult, Router } from "./router";
 import type { CheckResult } from "./types";
 import { machineToWire } from "./wire";
 
-const WAITABLE = new Set(["started", "stopped", "suspended", "destroyed"]);
+const WAITABLE = new Set(["started", "stopped", "suspended", "destroyed", "failed", "settled"]);
 const MAX_WAIT_SECONDS = 60;
 
 async function checksOf(core: SandboxCore, m: MachineRecord): Promise<CheckResult[]> {
@@ -243,21 +243,38 @@ function suspend(ctx: HandlerContext): HandlerResult {
   return { status: 200, body: { ok: true } };
 }
 
+const TRANSITIONAL = new Set(["created", "starting", "stopping", "suspending", "destroying", "replacing", "updating"]);
+
+/** Whether the machine is in one of the wanted states; "failed" = its last launch failed, "settled" = not moving. */
+function reached(core: SandboxCore, m: MachineRecord, wanted: string[]): boolean {
+  return wanted.some((state) => {
+    if (state === "failed") return m.events[0]?.status === "failed";
+    if (state === "settled") return !TRANSITIONAL.has(m.state) && !core.isLaunching(m.id);
+    return m.state === state;
+  });
+}
+
 async function wait(ctx: HandlerContext): Promise<HandlerResult> {
   const { core } = ctx;
   const m = core.machine(ctx.params["app"] ?? "", ctx.params["id"] ?? "");
-  const state = ctx.query.get("state") ?? "started";
-  if (!WAITABLE.has(state)) throw new HttpError(400, `wait: state must be one of ${[...WAITABLE].join(", ")} (got "${state}")`);
+  // The document: repeated or comma-separated states; default started.
+  const wanted = ctx.query.getAll("state").flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  if (wanted.length === 0) wanted.push("started");
+  const unknown = wanted.filter((w) => !WAITABLE.has(w));
+  if (unknown.length > 0) throw new HttpError(400, `wait: state must be one of ${[...WAITABLE].join(", ")} (got "${unknown.join(",")}")`);
   const timeoutText = ctx.query.get("timeout") ?? String(MAX_WAIT_SECONDS);
   const seconds = Number(timeoutText);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new HttpError(400, `wait: timeout must be a positive number of seconds (got "${timeoutText}")`);
-  const instanceId = ctx.query.get("instance_id");
+  // `version` is the current name, `instance_id` the deprecated one; with either, only that version counts.
+  const version = ctx.query.get("version") || ctx.query.get("instance_id") || undefined;
   const ok = await core.waitFor(
     m.id,
-    () => m.state === state && (instanceId === null || instanceId === "" || instanceId === m.instanceId || state === "destroyed"),
+    () => reached(core, m, wanted) && (version === undefined || version === m.instanceId || m.state === "destroyed"),
     Math.min(seconds, MAX_WAIT_SECONDS) * 1000,
   );
-  if (!ok) throw new HttpError(408, `deadline_exceeded: machine ${m.id} did not reach state "${state}" within ${seconds}s (it is ${m.state})`);
+  if (!ok) {
+    throw new HttpError(408, `deadline_exceeded: machine ${m.id} did not reach state "${wanted.join(",")}" within ${seconds}s (it is ${m.state})`);
+  }
   return { status: 200, body: { ok: true, state: m.state, version: m.instanceId, event_id: m.events[0]?.id ?? "" } };
 }
 
