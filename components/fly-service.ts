@@ -42,7 +42,7 @@ export class FlyService extends pulumi.ComponentResource {
     super("textslash:fly:Service", name, {}, opts);
     checkAddresses(args.appName, args.ips, args.privateOnly);
     const child = { parent: this };
-    this.app = new FlyApp(`${name}-app`, { name: args.appName, orgSlug: args.org, adopt: args.adopt }, child);
+    this.app = new FlyApp(`${name}-app`, { name: args.appName, orgSlug: args.org, adopt: args.adopt, privateOnly: args.privateOnly }, child);
     const afterApp = { parent: this, dependsOn: [this.app] };
     this.secrets = new FlySecrets(`${name}-secrets`, { appName: this.app.name, values: args.secrets, adopt: args.adopt }, afterApp);
     this.ips = args.ips.map((type) => new FlyIp(`${name}-ip-${type}`, { appName: this.app.name, type }, afterApp));

@@ -1,8 +1,10 @@
 // A Fly app as a dynamic resource. Create adopts an existing app of the same name only when
-// `adopt` is set (textslash:adoptExisting); otherwise a name clash is an error.
+// `adopt` is set (textslash:adoptExisting); otherwise a name clash is an error. A `privateOnly`
+// app (the VM) keeps no public address: adoption releases any (`fly deploy` hands them out),
+// refresh notices one added later, and the next up releases it.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isFlyNotFound } from "./client";
+import { isFlyNotFound, type FlyClient } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
@@ -13,36 +15,61 @@ const inputsSchema = z.object({
   name: z.string().min(1),
   orgSlug: z.string().min(1),
   adopt: z.boolean(),
+  privateOnly: z.boolean().default(false),
   providerVersion: z.number(),
 });
 type AppInputs = z.infer<typeof inputsSchema>;
+type AppOutputs = AppInputs & { adopted?: boolean; publicIps?: string[] };
+
+const isPublic = (type: string) => type !== "private_v6";
+
+/** Releases the app's public addresses; returns what it released. */
+async function releasePublicIps(fly: FlyClient, appName: string): Promise<string[]> {
+  const found = (await fly.ips.list(appName)).filter((ip) => isPublic(ip.type)).map((ip) => ip.ip);
+  for (const ip of found) await ignoreNotFound(() => fly.ips.delete(appName, ip));
+  return found;
+}
 
 const conn = flyConnection();
 export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   configure: conn.configure,
   check: async (_olds, news) => checkWith(inputsSchema, news),
-  diff: async (_id, olds, news) => {
+  diff: async (_id, olds: AppOutputs, news) => {
     const d = diffByTable(appDiffTable, inputFieldsOf(olds, Object.keys(inputsSchema.shape)), { ...news });
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
+    // A public address found on a private app by refresh: an update releases it.
+    const strayPublic = news.privateOnly === true && (olds.publicIps ?? []).length > 0;
+    return { changes: d.changes || strayPublic, replaces: d.replaces, deleteBeforeReplace: true };
   },
   create: async (inputs) => {
     const fly = conn.client();
     if (inputs.adopt) {
       try {
         const existing = await fly.apps.get(inputs.name);
-        return { id: existing.name, outs: { ...inputs, adopted: true } };
+        if (inputs.privateOnly) await releasePublicIps(fly, existing.name);
+        return { id: existing.name, outs: { ...inputs, adopted: true, publicIps: [] } };
       } catch (err) {
         if (!isFlyNotFound(err)) throw err;
       }
     }
     const app = await fly.apps.create({ name: inputs.name, orgSlug: inputs.orgSlug });
-    return { id: app.name, outs: { ...inputs, adopted: false } };
+    return { id: app.name, outs: { ...inputs, adopted: false, publicIps: [] } };
   },
-  read: async (id, props) => {
-    await conn.client().apps.get(id); // a 404 propagates: refresh then shows the app gone
-    return { id, props };
+  read: async (id, props: AppOutputs) => {
+    const fly = conn.client();
+    try {
+      await fly.apps.get(id);
+    } catch (err) {
+      if (isFlyNotFound(err)) return {}; // gone: refresh drops it, the next up creates it
+      throw err;
+    }
+    if (!props.privateOnly) return { id, props };
+    const publicIps = (await fly.ips.list(id)).filter((ip) => isPublic(ip.type)).map((ip) => ip.ip);
+    return { id, props: { ...props, publicIps } };
   },
-  update: async (_id, _olds, news) => ({ outs: news }),
+  update: async (id, olds: AppOutputs, news) => {
+    if (news.privateOnly && (olds.publicIps ?? []).length > 0) await releasePublicIps(conn.client(), id);
+    return { outs: { ...news, adopted: olds.adopted, publicIps: [] } };
+  },
   delete: async (id) => ignoreNotFound(() => conn.client().apps.delete(id)),
 };
 
@@ -53,11 +80,13 @@ export interface FlyAppArgs {
   name: pulumi.Input<string>;
   orgSlug: pulumi.Input<string>;
   adopt: pulumi.Input<boolean>;
+  /** Keep no public address (see the top of this file). */
+  privateOnly?: pulumi.Input<boolean>;
 }
 
 export class FlyApp extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   constructor(name: string, args: FlyAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, adopted: undefined }, opts, "textslash", "FlyApp");
+    super(serializedProvider, name, { ...args, privateOnly: args.privateOnly ?? false, providerVersion: PROVIDER_VERSION, adopted: undefined, publicIps: undefined }, opts, "textslash", "FlyApp");
   }
 }

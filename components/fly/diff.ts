@@ -18,6 +18,7 @@ export const appDiffTable: DiffTable = {
   name: { replace: true, why: "Fly app names are immutable (they are the DNS name)" },
   orgSlug: { replace: true, why: "an app cannot move organisations through the Machines API" },
   adopt: { replace: false, why: "only affects create" },
+  privateOnly: { replace: false, why: "enforced by releasing public addresses in place" },
 };
 
 export const volumeDiffTable: DiffTable = {

@@ -22,8 +22,9 @@ async function deployLikeTheScript(s: FlyStack) {
     PUBLIC_URL: `https://${s.relayApp}.fly.dev`,
   });
   await fly.secrets.update(s.vmApp, { ANTHROPIC_API_KEY: "fake-anthropic-key", RELAY_CALLBACK_URL: `http://${s.relayApp}.flycast:3000` });
+  // `fly deploy` gives any app with services public addresses, the VM included.
   for (const type of ["shared_v4", "v6", "private_v6"] as const) await fly.ips.create(s.relayApp, { type });
-  await fly.ips.create(s.vmApp, { type: "private_v6" });
+  for (const type of ["shared_v4", "v6", "private_v6"] as const) await fly.ips.create(s.vmApp, { type });
   const service = (port: number, autostop: "off" | "stop"): MachineConfig["services"] => [
     { protocol: "tcp", internalPort: port, ports: [{ port: 80, handlers: ["http"] }], autostopMachines: autostop, autostartMachines: true, minMachinesRunning: 0 },
   ];
@@ -50,7 +51,9 @@ describe("taking over a deployment made by the setup script", () => {
 
   it("up adopts the apps, vm_data and both machines without recreating them", async () => {
     const before = await deployLikeTheScript(s);
-    const ipsBefore = s.api.state().ips.map((ip) => ip.address).sort();
+    const ipsBefore = s.api.state().ips;
+    const vmPublic = ipsBefore.filter((ip) => ip.app === s.vmApp && ip.type !== "private_v6").map((ip) => ip.address);
+    expect(vmPublic).toHaveLength(2);
     s.api.clearRequests();
     await s.up();
 
@@ -61,6 +64,8 @@ describe("taking over a deployment made by the setup script", () => {
     expect(written).not.toContain(`POST /v1/apps/${s.relayApp}/machines`);
     expect(written).not.toContain(`POST /v1/apps/${s.vmApp}/machines`);
     expect(written.filter((w) => w.endsWith("/ip_assignments"))).toEqual([]);
+    // ...and the VM, private by design, loses the public addresses the script's deploy gave it.
+    expect(written.filter((w) => w.includes("/ip_assignments/")).sort()).toEqual(vmPublic.map((a) => `DELETE /v1/apps/${s.vmApp}/ip_assignments/${a}`).sort());
     // What the script lacked is added: the relay's outbox volume.
     expect(written).toContain(`POST /v1/apps/${s.relayApp}/volumes`);
 
@@ -69,7 +74,9 @@ describe("taking over a deployment made by the setup script", () => {
     expect(live(s.relayApp)).toEqual([before.relayMachine]);
     expect(live(s.vmApp)).toEqual([before.vmMachine]);
     expect(st.volumes.filter((v) => v.name === "vm_data").map((v) => v.id)).toEqual([before.vmVolume]);
-    expect(st.ips.map((ip) => ip.address).sort()).toEqual(ipsBefore);
+    const kept = ipsBefore.filter((ip) => !vmPublic.includes(ip.address));
+    expect(st.ips.map((ip) => ip.address).sort()).toEqual(kept.map((ip) => ip.address).sort());
+    expect(st.ips.filter((ip) => ip.app === s.vmApp).map((ip) => ip.type)).toEqual(["private_v6"]);
     // Converged to the stack's config: images, and the script's stray secrets (which would
     // override the machines' env) are gone.
     expect(st.machines.find((m) => m.id === before.vmMachine)?.image).toBe("registry.example/textslash-vm:v1");

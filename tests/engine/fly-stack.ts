@@ -97,8 +97,8 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
   };
 }
 
-/** A logged path without its query (the log keeps non-secret query parameters). */
-export const pathOnly = (e: RequestLogEntry): string => e.path.split("?")[0]!;
+/** A logged path without its query (the log keeps non-secret query parameters), decoded. */
+export const pathOnly = (e: RequestLogEntry): string => decodeURIComponent(e.path.split("?")[0]!);
 
 /** Non-GET requests served, as "METHOD path" (the shape the assertions read best in). */
 export function writes(entries: RequestLogEntry[]): string[] {

@@ -142,8 +142,9 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     await s.fly.leases.release(s.vmApp, ids.vmMachine, lease.nonce);
   }, 300_000);
 
-  it("a machine deleted behind Pulumi's back is noticed by refresh and recreated by the next up", async () => {
+  it("a machine deleted and a public address added behind Pulumi's back are noticed by refresh and repaired by the next up", async () => {
     await s.fly.machines.delete(s.vmApp, ids.vmMachine, { force: true });
+    const stray = await s.fly.ips.create(s.vmApp, { type: "shared_v4" });
     await s.fly.machines.waitForState(s.vmApp, ids.vmMachine, { state: "destroyed", timeoutMs: 30_000 });
     const refresh = await s.cli(["refresh", "--yes", "--skip-preview"]);
     expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
@@ -160,6 +161,9 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     expect(vm).toMatchObject({ state: "started", image: "registry.example/textslash-vm:v2" });
     expect(s.api.state().volumes.find((v) => v.name === "vm_data")).toMatchObject({ id: ids.vmVolume, attachedMachineId: vm.id });
     ids.vmMachine = vm.id;
+    // The VM is private: the stray public address is released.
+    expect(written).toContain(`DELETE /v1/apps/${s.vmApp}/ip_assignments/${stray.ip}`);
+    expect(s.api.state().ips.filter((ip) => ip.app === s.vmApp).map((ip) => ip.type)).toEqual(["private_v6"]);
   }, 300_000);
 
   it("destroy without textslash:allowDataLoss fails, names the key and deletes nothing", async () => {
