@@ -146,12 +146,14 @@ describe("runtime hook", () => {
     await h.fly.machines.wait("hook-app", m.id, { state: "suspended", timeoutSeconds: 5 });
     await h.fly.machines.start("hook-app", m.id);
     await h.fly.machines.wait("hook-app", m.id, { state: "started", timeoutSeconds: 5 });
+    expect((await raw(h.api, "POST", `/v1/apps/hook-app/machines/${m.id}/restart`)).status).toBe(200);
+    await h.fly.machines.wait("hook-app", m.id, { state: "started", timeoutSeconds: 5 });
     await h.fly.machines.stop("hook-app", m.id);
     await h.fly.machines.wait("hook-app", m.id, { state: "stopped", timeoutSeconds: 5 });
     await h.fly.machines.delete("hook-app", m.id);
     await h.fly.machines.wait("hook-app", m.id, { state: "destroyed", timeoutSeconds: 5 });
     const ops = hook.calls.filter((c) => ("spec" in c ? c.spec.id : c.id) === m.id).map((c) => c.op);
-    expect(ops).toEqual(["start", "suspend", "start", "stop", "destroy"]);
+    expect(ops).toEqual(["start", "suspend", "start", "stop", "start", "stop", "destroy"]);
   });
 });
 

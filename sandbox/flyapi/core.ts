@@ -164,7 +164,7 @@ export class SandboxCore {
    * created/stopped/suspended → starting → started, asynchronously. `update` has the runtime replace the
    * process and its root filesystem with the new spec (as Fly does on update, whether or not it was running).
    */
-  launch(m: MachineRecord, mode: "start" | "update"): void {
+  launch(m: MachineRecord, mode: "start" | "update" | "restart"): void {
     const app = this.app(m.app);
     m.secretsVersion = Math.max(m.secretsVersion, app.secretsVersion);
     const gen = this.#step(m);
@@ -177,6 +177,8 @@ export class SandboxCore {
       try {
         if (runtime !== undefined) {
           const spec = this.specOf(m);
+          // A restart keeps the root filesystem: stop and start the same spec (update would replace it).
+          if (mode === "restart") await this.#runtimeCall(m.id, () => runtime.stop(m.id));
           const port = await this.#runtimeCall(m.id, () => (mode === "update" ? runtime.update(spec) : runtime.start(spec)));
           if (this.#stale(m, gen)) return;
           m.runtimePort = port;

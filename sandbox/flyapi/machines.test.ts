@@ -63,6 +63,11 @@ describe("machines", () => {
     expect(updated.config.image).toBe("demo:2");
     const waited = await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
     expect(waited.state).toBe("started");
+    const restarted = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}/restart`);
+    expect(restarted.status).toBe(200);
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    const events = await raw(h.api, "GET", `/v1/apps/demo-app/machines/${m.id}/events`);
+    expect((events.json as { type: string }[]).map((e) => e.type)).toContain("restart");
     const stale = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}`, { body: { config: { image: "demo:3" }, current_version: m.instanceId } });
     expect(stale.status).toBe(412);
     const current = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}`, { body: { config: { image: "demo:3" }, current_version: updated.instanceId } });

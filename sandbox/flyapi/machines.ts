@@ -230,6 +230,18 @@ function stop(ctx: HandlerContext): HandlerResult {
   return { status: 200, body: { ok: true } };
 }
 
+/** Fly's restart: the process is stopped and started again with the same config and version. */
+function restart(ctx: HandlerContext): HandlerResult {
+  const { core } = ctx;
+  const m = core.machine(ctx.params["app"] ?? "", ctx.params["id"] ?? "");
+  core.checkLease(m, ctx.leaseNonce);
+  if (m.state !== "started") throw new HttpError(412, `machine ${m.id} is ${m.state}; only a started machine can be restarted (use start)`);
+  core.event(m, "restart", "pending", "user");
+  core.launch(m, "restart");
+  core.setState(m, "stopping");
+  return { status: 200, body: { ok: true } };
+}
+
 function suspend(ctx: HandlerContext): HandlerResult {
   const { core } = ctx;
   const m = core.machine(ctx.params["app"] ?? "", ctx.params["id"] ?? "");
@@ -294,6 +306,7 @@ export function machineRoutes(router: Router): void {
     .add("POST", `${base}/:id/start`, start)
     .add("POST", `${base}/:id/stop`, stop)
     .add("POST", `${base}/:id/suspend`, suspend)
+    .add("POST", `${base}/:id/restart`, restart)
     .add("GET", `${base}/:id/wait`, wait)
     .add("GET", `${base}/:id/events`, events);
 }
