@@ -66,6 +66,8 @@ describe("request log", () => {
     expect((viaHttp.json as { requests: unknown[] }).requests.length).toBeGreaterThanOrEqual(3);
     await raw(h.api, "DELETE", "/__sandbox/requests");
     expect(h.api.requests().filter((r) => !r.path.startsWith("/__sandbox"))).toEqual([]);
+    // The write count runs from the start: clearing the log does not reset it (callers diff it).
+    expect(h.api.writeCount()).toBe(1);
   });
 });
 
