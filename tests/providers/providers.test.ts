@@ -1,0 +1,175 @@
+// Each dynamic provider driven directly (no engine) through create → diff → update → read →
+// delete → delete-again against the local Fly API, asserting the outputs it returns and the
+// requests the API received.
+import type * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { appProvider } from "../../components/fly/app";
+import { ipProvider } from "../../components/fly/ip";
+import { machineProvider } from "../../components/fly/machine";
+import { secretsProvider } from "../../components/fly/secrets";
+import { volumeProvider } from "../../components/fly/volume";
+import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
+import { writes } from "../engine/fly-stack";
+
+const token = "fake-fly-token";
+let api: LocalFlyApi;
+
+/** What the engine hands configure(): the stack's config, here pointing at the local API. */
+function configureRequest(url: string): pulumi.dynamic.ConfigureRequest {
+  const values: Record<string, string> = { "textslash:flyApiUrl": url, "textslash:flyApiToken": token };
+  return { config: { get: (key: string) => values[key] } } as unknown as pulumi.dynamic.ConfigureRequest;
+}
+
+beforeAll(async () => {
+  api = await startFlyApi({ port: 0, token });
+  for (const p of [appProvider, volumeProvider, secretsProvider, ipProvider, machineProvider]) await p.configure!(configureRequest(api.url));
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+beforeEach(() => api.clearRequests());
+
+const appInputs = (name: string) => ({ name, orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+
+async function newApp(name: string): Promise<void> {
+  await appProvider.create!(appInputs(name));
+}
+
+describe("FlyApp", () => {
+  it("create → no-op diff → read → delete → delete again", async () => {
+    const created = await appProvider.create!(appInputs("prov-app"));
+    expect(created).toEqual({ id: "prov-app", outs: { ...appInputs("prov-app"), adopted: false, publicIps: [] } });
+    expect(writes(api.requests())).toEqual(["POST /v1/apps"]);
+
+    await expect(appProvider.diff!("prov-app", created.outs, appInputs("prov-app"))).resolves.toMatchObject({ changes: false });
+    await expect(appProvider.diff!("prov-app", created.outs, appInputs("prov-app-2"))).resolves.toMatchObject({ changes: true, replaces: ["name"] });
+    await expect(appProvider.read!("prov-app", created.outs)).resolves.toEqual({ id: "prov-app", props: created.outs });
+
+    api.clearRequests();
+    await appProvider.delete!("prov-app", created.outs);
+    await appProvider.delete!("prov-app", created.outs); // 404 counts as done
+    expect(writes(api.requests())).toEqual(["DELETE /v1/apps/prov-app", "DELETE /v1/apps/prov-app"]);
+    expect(api.requests().map((r) => r.status)).toEqual([expect.any(Number), 404]);
+    await expect(appProvider.read!("prov-app", created.outs)).resolves.toEqual({});
+  });
+
+  it("a private app releases public addresses found by read, in an update", async () => {
+    const inputs = { ...appInputs("prov-private"), privateOnly: true };
+    const created = await appProvider.create!(inputs);
+    await ipProvider.create!({ appName: "prov-private", type: "private_v6", providerVersion: 1 });
+    await ipProvider.create!({ appName: "prov-private", type: "shared_v4", providerVersion: 1 });
+    const read = await appProvider.read!("prov-private", created.outs);
+    expect(read.props?.publicIps).toHaveLength(1);
+    const diff = await appProvider.diff!("prov-private", read.props, inputs);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    api.clearRequests();
+    const updated = await appProvider.update!("prov-private", read.props, inputs);
+    expect(updated.outs).toMatchObject({ publicIps: [] });
+    expect(writes(api.requests())).toEqual([`DELETE /v1/apps/prov-private/ip_assignments/${read.props?.publicIps[0]}`]);
+    expect(api.state().ips.filter((ip) => ip.app === "prov-private").map((ip) => ip.type)).toEqual(["private_v6"]);
+  });
+});
+
+describe("FlyVolume", () => {
+  it("create → extend in place → read → guarded delete → delete → delete again", async () => {
+    await newApp("prov-vol");
+    const inputs = { appName: "prov-vol", name: "vm_data", region: "ord", sizeGb: 1, adopt: false, allowDataLoss: false, providerVersion: 1 };
+    api.clearRequests();
+    const created = await volumeProvider.create!(inputs);
+    expect(created.outs).toMatchObject({ ...inputs, volumeId: created.id });
+    expect(writes(api.requests())).toEqual(["POST /v1/apps/prov-vol/volumes"]);
+
+    await expect(volumeProvider.diff!(created.id, created.outs, inputs)).resolves.toMatchObject({ changes: false });
+    const bigger = { ...inputs, sizeGb: 2 };
+    await expect(volumeProvider.diff!(created.id, created.outs, bigger)).resolves.toMatchObject({ changes: true, replaces: [] });
+    api.clearRequests();
+    const updated = await volumeProvider.update!(created.id, created.outs, bigger);
+    expect(updated.outs).toMatchObject({ sizeGb: 2, volumeId: created.id });
+    expect(writes(api.requests())).toEqual([`PUT /v1/apps/prov-vol/volumes/${created.id}/extend`]);
+    await expect(volumeProvider.read!(created.id, updated.outs)).resolves.toMatchObject({ id: created.id, props: { sizeGb: 2 } });
+
+    api.clearRequests();
+    await expect(volumeProvider.delete!(created.id, updated.outs)).rejects.toThrow(/textslash:allowDataLoss/);
+    expect(writes(api.requests())).toEqual([]);
+    const allowed = { ...updated.outs, allowDataLoss: true };
+    await volumeProvider.delete!(created.id, allowed);
+    await volumeProvider.delete!(created.id, allowed);
+    expect(writes(api.requests())).toEqual([`DELETE /v1/apps/prov-vol/volumes/${created.id}`, `DELETE /v1/apps/prov-vol/volumes/${created.id}`]);
+    expect(api.state().volumes.filter((v) => v.app === "prov-vol")).toEqual([]);
+  });
+});
+
+describe("FlySecrets", () => {
+  it("create → no-op diff → change one value → remove one key; outputs hold digests only", async () => {
+    await newApp("prov-sec");
+    const inputs = { appName: "prov-sec", values: { A_KEY: "fake-value-a", B_KEY: "fake-value-b" }, adopt: false, providerVersion: 1 };
+    api.clearRequests();
+    const created = (await secretsProvider.create!(inputs)).outs!;
+    expect(JSON.stringify(created)).not.toContain("fake-value");
+    expect(Object.keys(created.digests)).toEqual(["A_KEY", "B_KEY"]);
+    expect(writes(api.requests())).toEqual(["POST /v1/apps/prov-sec/secrets"]);
+
+    await expect(secretsProvider.diff!("prov-sec", created, inputs)).resolves.toMatchObject({ changes: false });
+    const changed = { ...inputs, values: { A_KEY: "fake-value-a2" } };
+    await expect(secretsProvider.diff!("prov-sec", created, changed)).resolves.toMatchObject({ changes: true });
+    const updated = (await secretsProvider.update!("prov-sec", created, changed)).outs!;
+    expect(updated.version).toBeGreaterThan(created.version);
+    expect(api.state().secrets["prov-sec"]).toEqual({ names: ["A_KEY"], version: updated.version });
+    await secretsProvider.delete!("prov-sec", updated); // the app's deletion takes them: no call
+  });
+});
+
+describe("FlyIp", () => {
+  it("create → create again reuses → read → delete → delete again → read gone", async () => {
+    await newApp("prov-ip");
+    const inputs = { appName: "prov-ip", type: "private_v6" as const, providerVersion: 1 };
+    api.clearRequests();
+    const created = await ipProvider.create!(inputs);
+    const again = await ipProvider.create!(inputs);
+    expect(again.id).toBe(created.id);
+    expect(writes(api.requests())).toEqual(["POST /v1/apps/prov-ip/ip_assignments"]);
+    await expect(ipProvider.diff!(created.id, created.outs, inputs)).resolves.toMatchObject({ changes: false });
+    await expect(ipProvider.read!(created.id, created.outs)).resolves.toMatchObject({ id: created.id });
+    await ipProvider.delete!(created.id, created.outs);
+    await ipProvider.delete!(created.id, created.outs);
+    await expect(ipProvider.read!(created.id, created.outs)).resolves.toEqual({});
+  });
+});
+
+describe("FlyMachine", () => {
+  it("create waits for started → image update under a lease → read → delete waits for destroyed → delete again", async () => {
+    await newApp("prov-m");
+    const inputs = {
+      appName: "prov-m",
+      name: "prov-m-1",
+      region: "ord",
+      config: { image: "registry.example/app:v1", env: { PORT: "8080" } },
+      adopt: false,
+      providerVersion: 1,
+    };
+    api.clearRequests();
+    const created = await machineProvider.create!(inputs);
+    expect(created.outs).toMatchObject({ machineId: created.id, config: inputs.config });
+    expect(writes(api.requests())).toEqual(["POST /v1/apps/prov-m/machines"]);
+    expect(api.state().machines.find((m) => m.id === created.id)?.state).toBe("started");
+
+    await expect(machineProvider.diff!(created.id, created.outs, inputs)).resolves.toMatchObject({ changes: false });
+    const v2 = { ...inputs, config: { ...inputs.config, image: "registry.example/app:v2" } };
+    await expect(machineProvider.diff!(created.id, created.outs, v2)).resolves.toMatchObject({ changes: true, replaces: [] });
+    api.clearRequests();
+    const updated = await machineProvider.update!(created.id, created.outs, v2);
+    expect(updated.outs).toMatchObject({ machineId: created.id });
+    const base = `/v1/apps/prov-m/machines/${created.id}`;
+    expect(writes(api.requests())).toEqual([`POST ${base}/lease`, `POST ${base}`, `DELETE ${base}/lease`]);
+    expect(api.state().machines.find((m) => m.id === created.id)).toMatchObject({ image: "registry.example/app:v2", state: "started" });
+
+    await expect(machineProvider.read!(created.id, updated.outs)).resolves.toEqual({ id: created.id, props: updated.outs });
+    api.clearRequests();
+    await machineProvider.delete!(created.id, updated.outs);
+    expect(api.state().machines.find((m) => m.id === created.id && m.state !== "destroyed")).toBeUndefined();
+    await machineProvider.delete!(created.id, updated.outs);
+    await expect(machineProvider.read!(created.id, updated.outs)).resolves.toEqual({});
+  });
+});
