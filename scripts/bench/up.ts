@@ -3,7 +3,7 @@
 // calls by method and operation, the critical path (the longest chain of API calls that must
 // follow one another: app → secrets ∥ volume → machine create → wait started → checks) and how
 // close the fresh up gets to it.
-// Run: npx tsx scripts/bench/up.ts [latencyMs=150] [slowStartMs=2000] [--timeline] [--transpile-only]
+// Run: npx tsx scripts/bench/up.ts [latencyMs=150] [slowStartMs=2000] [--timeline] [--transpile-only] [--rate-limits]
 import type { RequestLogEntry } from "../../sandbox/flyapi";
 import { pathOnly, startFlyStack, type FlyStack } from "../../tests/engine/fly-stack";
 
@@ -13,6 +13,8 @@ const verbose = process.argv.includes("--timeline");
 // Pulumi type-checks a TypeScript program with ts-node on every run unless told not to; this
 // measures how much of a run that is (tsc already checks the program in CI).
 const transpileOnly = process.argv.includes("--transpile-only");
+// Fly's per-app, per-action rate limits (429 + Retry-After), which the client must ride out.
+const rateLimits = process.argv.includes("--rate-limits");
 
 interface ChainStep {
   step: string;
@@ -77,7 +79,8 @@ async function main(): Promise<void> {
   const s = await startFlyStack({ stackName: "bench", env: transpileOnly ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {} });
   try {
     s.api.setFaults({ latencyMs, slowStartMs });
-    console.log(`local Fly API at ${s.api.url}: latency ${latencyMs} ms per call, machine start ${slowStartMs} ms${transpileOnly ? ", program transpiled only" : ""}`);
+    s.api.setRateLimits(rateLimits);
+    console.log(`local Fly API at ${s.api.url}: latency ${latencyMs} ms per call, machine start ${slowStartMs} ms${transpileOnly ? ", program transpiled only" : ""}${rateLimits ? ", Fly rate limits on" : ""}`);
 
     const fresh = await timed("fresh up", s, () => s.up());
     const chains = [s.relayApp, s.vmApp].map((app) => ({ app, steps: appChain(fresh.log, app) }));
