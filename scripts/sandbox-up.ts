@@ -6,9 +6,11 @@ import { ensureDaemon } from "../sandbox/daemon/control";
 import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackOutputs, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
 import { sandboxPaths } from "../sandbox/daemon/state";
 import { SANDBOX_PHONE } from "../sandbox/daemon/fake-values";
+import { ensureServiceDependencies } from "../sandbox/daemon/service-deps";
 
 async function main(): Promise<void> {
   const paths = sandboxPaths();
+  ensureServiceDependencies();
   const daemon = await ensureDaemon({ paths });
   console.log(`local Fly API ${daemon.apiUrl} · proxy ${daemon.proxyUrl} · fake Twilio ${daemon.twilioUrl}`);
   const pulumi = await pulumiRunner(paths, daemon);
