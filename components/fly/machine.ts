@@ -20,7 +20,7 @@ const inputsSchema = z.object({
   adopt: z.boolean(),
   providerVersion: z.number(),
 });
-type MachineInputs = z.infer<typeof inputsSchema> & { config: MachineConfig };
+type MachineInputs = Omit<z.infer<typeof inputsSchema>, "config"> & { config: MachineConfig };
 
 const conn = flyConnection();
 export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {

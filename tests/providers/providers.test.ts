@@ -4,10 +4,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
+import { FlyClient } from "../../components/fly/client";
 import { ipProvider } from "../../components/fly/ip";
 import { machineProvider } from "../../components/fly/machine";
 import { secretsProvider } from "../../components/fly/secrets";
 import { volumeProvider } from "../../components/fly/volume";
+import { relayMachineConfig, vmMachineConfig } from "../../components/machine-configs";
+import { parseSettings } from "../../config";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { writes } from "../engine/fly-stack";
 
@@ -171,5 +174,30 @@ describe("FlyMachine", () => {
     expect(api.state().machines.find((m) => m.id === created.id && m.state !== "destroyed")).toBeUndefined();
     await machineProvider.delete!(created.id, updated.outs);
     await expect(machineProvider.read!(created.id, updated.outs)).resolves.toEqual({});
+  });
+
+  it("reads back the stack's full configs as unchanged (no false drift after refresh), and a changed one as drift", async () => {
+    const settings = parseSettings(
+      { twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop: "suspend" },
+      { twilioAuthToken: true, anthropicApiKey: true },
+      "drift",
+    );
+    await newApp("prov-drift");
+    for (const config of [relayMachineConfig(settings), vmMachineConfig(settings)]) {
+      const inputs = { appName: "prov-drift", name: "m", region: "ord", config, adopt: false, providerVersion: 1 };
+      const created = await machineProvider.create!(inputs);
+      await expect(machineProvider.read!(created.id, created.outs)).resolves.toEqual({ id: created.id, props: created.outs });
+      await machineProvider.delete!(created.id, created.outs);
+    }
+    const inputs = { appName: "prov-drift", name: "m", region: "ord", config: vmMachineConfig(settings), adopt: false, providerVersion: 1 };
+    const created = await machineProvider.create!(inputs);
+    const live = new FlyClient({ token, baseUrl: api.url });
+    const lease = await live.leases.acquire("prov-drift", created.id, { ttlSeconds: 30 });
+    const current = await live.machines.get("prov-drift", created.id);
+    await live.machines.update("prov-drift", created.id, { config: { ...current.config, image: "registry.example/other:v9" } }, { leaseNonce: lease.nonce });
+    await live.leases.release("prov-drift", created.id, lease.nonce);
+    const read = await machineProvider.read!(created.id, created.outs);
+    expect(read.props?.config.image).toBe("registry.example/other:v9");
+    await expect(machineProvider.diff!(created.id, read.props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
   });
 });
