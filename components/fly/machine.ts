@@ -22,6 +22,16 @@ const inputsSchema = z.object({
 });
 type MachineInputs = Omit<z.infer<typeof inputsSchema>, "config"> & { config: MachineConfig };
 
+/**
+ * A machine that exists but did not come up (not started, or a check failing): the error carries
+ * its id and outputs, so the engine records it as an initialization failure and the next up
+ * updates that machine instead of creating a second one nobody tracks.
+ */
+export function keepFailedMachine(err: unknown, id: string, outs: Record<string, unknown>): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return Object.assign(e, { id, properties: outs, reasons: [e.message] });
+}
+
 const conn = flyConnection();
 export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   configure: conn.configure,
@@ -38,8 +48,13 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
       if (existing.length > 1) throw new Error(`${inputs.appName} has ${existing.length} machines; adoption expects exactly one`);
       const [found] = existing;
       if (found) {
-        const m = await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, name: inputs.name, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
-        return { id: m.id, outs: { ...inputs, machineId: m.id } };
+        const outs = { ...inputs, machineId: found.id };
+        try {
+          await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, name: inputs.name, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
+        } catch (err) {
+          throw keepFailedMachine(err, found.id, outs);
+        }
+        return { id: found.id, outs };
       }
     }
     const m = await fly.machines.create(inputs.appName, {
@@ -48,10 +63,15 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
       config: inputs.config,
       minSecretsVersion: inputs.secretsVersion,
     });
-    const timeoutMs = rolloutTimeoutMs();
-    await fly.machines.waitForState(inputs.appName, m.id, { state: "started", instanceId: m.instanceId, timeoutMs });
-    await waitForChecks(fly, inputs.appName, m.id, timeoutMs);
-    return { id: m.id, outs: { ...inputs, machineId: m.id } };
+    const outs = { ...inputs, machineId: m.id };
+    try {
+      const timeoutMs = rolloutTimeoutMs();
+      await fly.machines.waitForState(inputs.appName, m.id, { state: "started", instanceId: m.instanceId, timeoutMs });
+      await waitForChecks(fly, inputs.appName, m.id, timeoutMs);
+    } catch (err) {
+      throw keepFailedMachine(err, m.id, outs);
+    }
+    return { id: m.id, outs };
   },
   read: async (id, props) => {
     try {

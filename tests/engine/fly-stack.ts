@@ -114,3 +114,9 @@ export function secretValues(): string[] {
 export function leakedSecrets(text: string, extra: string[] = []): string[] {
   return [...secretValues(), ...extra].filter((s) => text.includes(s));
 }
+
+/** The ids of the resources in the stack's checkpoint (stack outputs are not re-evaluated by refresh). */
+export async function resourceIds(s: FlyStack): Promise<string[]> {
+  const checkpoint = JSON.parse(await s.project.readStateFile()) as { checkpoint: { latest: { resources: { id?: string }[] } } };
+  return checkpoint.checkpoint.latest.resources.flatMap((r) => (r.id ? [r.id] : []));
+}

@@ -3,15 +3,10 @@
 // Pulumi's back, the data-loss guard on destroy, destroy, and no secret anywhere. The steps share
 // one stack and run in order; each `it` states what the previous ones left behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { leakedSecrets, startFlyStack, writes, type FlyStack } from "./fly-stack";
+import { leakedSecrets, resourceIds, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
 const newAnthropicKey = "fake-anthropic-key-rotated";
 
-/** The ids of the resources in the stack's checkpoint (stack outputs are not re-evaluated by refresh). */
-async function resourceIds(s: FlyStack): Promise<string[]> {
-  const checkpoint = JSON.parse(await s.project.readStateFile()) as { checkpoint: { latest: { resources: { id?: string }[] } } };
-  return checkpoint.checkpoint.latest.resources.flatMap((r) => (r.id ? [r.id] : []));
-}
 
 describe("textslash stack lifecycle against the local Fly API", () => {
   let s: FlyStack;

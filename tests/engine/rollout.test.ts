@@ -2,7 +2,7 @@
 // stays asleep and its new config is verified by reading it back; a rollout whose check fails
 // fails with an error naming the check and its last output, and the next up recovers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pathOnly, startFlyStack, writes, type FlyStack } from "./fly-stack";
+import { pathOnly, resourceIds, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
 describe("machine rollouts through the engine", () => {
   let s: FlyStack;
@@ -53,5 +53,26 @@ describe("machine rollouts through the engine", () => {
     const writesBefore = s.api.writeCount();
     await s.up();
     expect(s.api.writeCount() - writesBefore).toBe(0);
+  }, 300_000);
+
+  it("a new machine that fails its check is kept in the state; the next up fixes it, no second machine", async () => {
+    const old = machineOf(s.vmApp);
+    await s.fly.machines.delete(s.vmApp, old.id, { force: true });
+    await s.fly.machines.waitForState(s.vmApp, old.id, { state: "destroyed", timeoutMs: 30_000 });
+    expect((await s.cli(["refresh", "--yes", "--skip-preview"])).code).toBe(0);
+
+    s.api.setFaults({ failingChecks: { health: "fake probe: still starting" } });
+    const failed = await s.cli(["up", "--yes", "--skip-preview"]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toContain("fake probe: still starting");
+    const made = machineOf(s.vmApp);
+    expect(made.id).not.toBe(old.id);
+    expect(await resourceIds(s)).toContain(made.id);
+
+    s.api.setFaults({});
+    s.api.clearRequests();
+    await s.up();
+    expect(writes(s.api.requests())).not.toContain(`POST /v1/apps/${s.vmApp}/machines`);
+    expect(s.api.state().machines.filter((m) => m.app === s.vmApp && m.state !== "destroyed").map((m) => m.id)).toEqual([made.id]);
   }, 300_000);
 });

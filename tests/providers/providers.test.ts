@@ -200,4 +200,26 @@ describe("FlyMachine", () => {
     expect(read.props?.config.image).toBe("registry.example/other:v9");
     await expect(machineProvider.diff!(created.id, read.props, inputs)).resolves.toMatchObject({ changes: true, replaces: [] });
   });
+
+  it("a created machine whose check fails is reported with its id, so the engine keeps track of it", async () => {
+    await newApp("prov-fail");
+    const inputs = { appName: "prov-fail", name: "m", region: "ord", config: { image: "registry.example/app:v1", checks: { health: { type: "http" as const, port: 8080, path: "/health" } } }, adopt: false, providerVersion: 1 };
+    api.setFaults({ failingChecks: { health: "fake probe: 503" } });
+    process.env.TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS = "3";
+    try {
+      const error = (await machineProvider.create!(inputs).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error & { id?: string; properties?: Record<string, unknown>; reasons?: string[] };
+      expect(error?.message).toMatch(/check "health" did not pass .*fake probe: 503/);
+      const live = api.state().machines.filter((m) => m.app === "prov-fail");
+      expect(live).toHaveLength(1);
+      expect(error.id).toBe(live[0]!.id);
+      expect(error.properties).toMatchObject({ machineId: live[0]!.id, appName: "prov-fail" });
+      expect(error.reasons).toEqual([error.message]);
+    } finally {
+      delete process.env.TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS;
+      api.setFaults({});
+    }
+  });
 });
