@@ -45,7 +45,12 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     const fly = conn.client();
     if (inputs.adopt) {
       const existing = (await fly.machines.list(inputs.appName)).filter((m) => m.state !== "destroyed");
-      if (existing.length > 1) throw new Error(`${inputs.appName} has ${existing.length} machines; adoption expects exactly one`);
+      if (existing.length > 1) {
+        throw new Error(
+          `${inputs.appName} has ${existing.length} machines (${existing.map((m) => m.id).join(", ")}); adoption expects exactly one. ` +
+            `Keep the one with the volume and remove the others (\`fly scale count 1 -a ${inputs.appName}\`), then run \`pulumi up\` again.`,
+        );
+      }
       const [found] = existing;
       if (found) {
         const outs = { ...inputs, machineId: found.id };

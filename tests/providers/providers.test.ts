@@ -222,4 +222,14 @@ describe("FlyMachine", () => {
       api.setFaults({});
     }
   });
+
+  it("adoption refuses an app with more than one machine, saying how to fix it, and writes nothing", async () => {
+    await newApp("prov-two");
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    for (let i = 0; i < 2; i++) await fly.machines.create("prov-two", { region: "ord", config: { image: "registry.example/app:v0" } });
+    api.clearRequests();
+    const inputs = { appName: "prov-two", name: "m", region: "ord", config: { image: "registry.example/app:v1" }, adopt: true, providerVersion: 1 };
+    await expect(machineProvider.create!(inputs)).rejects.toThrow(/prov-two has 2 machines .*fly scale count 1 -a prov-two/);
+    expect(writes(api.requests())).toEqual([]);
+  });
 });
