@@ -7,6 +7,7 @@ import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
 import { flyConnection, isUnknown } from "./connection";
+import { isFlyNotFound, type FlySecretInfo } from "./client";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -20,9 +21,36 @@ interface SecretsOutputs {
   appName: string;
   salt: string;
   digests: Record<string, string>;
+  /** Fly's own digest of each secret as answered after our last set, salted again (Fly's may be a plain hash). */
+  flyDigests?: Record<string, string>;
   version: number;
   providerVersion: number;
 }
+
+/** Marks a secret that changed outside Pulumi; never equal to a real digest, so diff sees a change. */
+export const CHANGED_OUTSIDE = "changed-outside-pulumi";
+
+/**
+ * Pure: the stored digests adjusted for what Fly lists now, or undefined when nothing changed
+ * outside Pulumi. A name we never set gets CHANGED_OUTSIDE (the next up unsets it), a name of
+ * ours that is gone is dropped (the next up sets it again), and one whose Fly digest moved since
+ * our last set gets CHANGED_OUTSIDE (the next up sets it again).
+ */
+export function secretsDrift(stored: SecretsOutputs, live: FlySecretInfo[]): Record<string, string> | undefined {
+  const digests: Record<string, string> = {};
+  let drift = false;
+  for (const { name, digest } of live) {
+    const ours = stored.digests[name];
+    const recorded = stored.flyDigests?.[name];
+    const moved = recorded !== undefined && digest !== undefined && recorded !== saltedFlyDigest(stored.salt, digest);
+    if (ours === undefined || moved) drift = true;
+    digests[name] = ours === undefined || moved ? CHANGED_OUTSIDE : ours;
+  }
+  if (Object.keys(stored.digests).some((name) => !(name in digests))) drift = true;
+  return drift ? digests : undefined;
+}
+
+const saltedFlyDigest = (salt: string, digest: string) => createHmac("sha256", salt).update(`fly\0${digest}`).digest("hex");
 
 export function digestsOf(salt: string, values: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -37,7 +65,9 @@ async function apply(appName: string, values: Record<string, string>, previous: 
   const update: Record<string, string | null> = { ...values };
   for (const k of previous) if (!(k in values)) update[k] = null;
   const result = await conn.client().secrets.update(appName, update);
-  return { appName, salt, digests: digestsOf(salt, values), version: result.version, providerVersion: PROVIDER_VERSION };
+  const flyDigests: Record<string, string> = {};
+  for (const { name, digest } of result.secrets) if (digest !== undefined) flyDigests[name] = saltedFlyDigest(salt, digest);
+  return { appName, salt, digests: digestsOf(salt, values), flyDigests, version: result.version, providerVersion: PROVIDER_VERSION };
 }
 
 export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, SecretsOutputs> = {
@@ -58,6 +88,17 @@ export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, Sec
     // RELAY_CALLBACK_URL as secrets, the last with a wrong :3000 port). Names only are listed.
     const existing = inputs.adopt ? (await conn.client().secrets.list(inputs.appName)).map((s) => s.name) : [];
     return { id: inputs.appName, outs: await apply(inputs.appName, inputs.values, existing, salt) };
+  },
+  // Refresh: secrets set or unset with `fly secrets` since our last set show up as a change.
+  read: async (id, props) => {
+    if (!props) return { id };
+    try {
+      const digests = secretsDrift(props, await conn.client().secrets.list(props.appName));
+      return { id, props: digests ? { ...props, digests } : props };
+    } catch (err) {
+      if (isFlyNotFound(err)) return {}; // the app is gone, and its secrets with it
+      throw err;
+    }
   },
   update: async (_id, olds, news) => ({ outs: await apply(news.appName, news.values, Object.keys(olds.digests), olds.salt) }),
   // Deleting the app deletes its secrets; unsetting them first would only roll a machine that is going away.

@@ -7,7 +7,7 @@ import { appProvider } from "../../components/fly/app";
 import { FlyClient } from "../../components/fly/client";
 import { ipProvider } from "../../components/fly/ip";
 import { machineProvider } from "../../components/fly/machine";
-import { secretsProvider } from "../../components/fly/secrets";
+import { CHANGED_OUTSIDE, secretsProvider } from "../../components/fly/secrets";
 import { volumeProvider } from "../../components/fly/volume";
 import { relayMachineConfig, vmMachineConfig } from "../../components/machine-configs";
 import { parseSettings } from "../../config";
@@ -120,7 +120,18 @@ describe("FlySecrets", () => {
     const updated = (await secretsProvider.update!("prov-sec", created, changed)).outs!;
     expect(updated.version).toBeGreaterThan(created.version);
     expect(api.state().secrets["prov-sec"]).toEqual({ names: ["A_KEY"], version: updated.version });
-    await secretsProvider.delete!("prov-sec", updated); // the app's deletion takes them: no call
+    await expect(secretsProvider.read!("prov-sec", updated)).resolves.toEqual({ id: "prov-sec", props: updated });
+
+    // Changed with `fly secrets` behind Pulumi's back: one value reset, one stray added.
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.secrets.update("prov-sec", { A_KEY: "fake-set-by-hand", STRAY_KEY: "fake-stray" });
+    const read = await secretsProvider.read!("prov-sec", updated);
+    expect(read.props?.digests).toEqual({ A_KEY: CHANGED_OUTSIDE, STRAY_KEY: CHANGED_OUTSIDE });
+    await expect(secretsProvider.diff!("prov-sec", read.props!, changed)).resolves.toMatchObject({ changes: true });
+    const repaired = (await secretsProvider.update!("prov-sec", read.props!, changed)).outs!;
+    expect(api.state().secrets["prov-sec"]?.names).toEqual(["A_KEY"]);
+    await expect(secretsProvider.read!("prov-sec", repaired)).resolves.toEqual({ id: "prov-sec", props: repaired });
+    await secretsProvider.delete!("prov-sec", repaired); // the app's deletion takes them: no call
   });
 });
 
