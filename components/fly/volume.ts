@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
+import { isFlyNotFound } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
 
@@ -64,8 +65,14 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     return { id: v.id, outs: { ...inputs, volumeId: v.id } };
   },
   read: async (id, props) => {
-    const v = await conn.client().volumes.get(props.appName, id);
-    return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id } };
+    try {
+      const v = await conn.client().volumes.get(props.appName, id);
+      if (v.state === "destroyed" || v.state === "pending_destroy") return {};
+      return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id } };
+    } catch (err) {
+      if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up creates it
+      throw err;
+    }
   },
   update: async (id, olds, news) => {
     if (news.sizeGb > olds.sizeGb) await conn.client().volumes.extend(news.appName, id, news.sizeGb);

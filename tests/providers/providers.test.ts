@@ -101,6 +101,7 @@ describe("FlyVolume", () => {
     await volumeProvider.delete!(created.id, allowed);
     expect(writes(api.requests())).toEqual([`DELETE /v1/apps/prov-vol/volumes/${created.id}`, `DELETE /v1/apps/prov-vol/volumes/${created.id}`]);
     expect(api.state().volumes.filter((v) => v.app === "prov-vol")).toEqual([]);
+    await expect(volumeProvider.read!(created.id, allowed)).resolves.toEqual({}); // refresh drops it
   });
 });
 
