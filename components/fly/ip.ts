@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
+import { isFlyNotFound } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, ipDiffTable } from "./diff";
 
@@ -30,8 +31,13 @@ export const ipProvider: pulumi.dynamic.ResourceProvider<IpInputs> = {
     return { id: ip.ip, outs: { ...inputs, address: ip.ip } };
   },
   read: async (id, props) => {
-    const found = (await conn.client().ips.list(props.appName)).find((a) => a.ip === id);
-    return found ? { id, props } : {};
+    try {
+      const found = (await conn.client().ips.list(props.appName)).find((a) => a.ip === id);
+      return found ? { id, props } : {};
+    } catch (err) {
+      if (isFlyNotFound(err)) return {}; // the app is gone, and its addresses with it
+      throw err;
+    }
   },
   update: async (id, _olds, news) => ({ outs: { ...news, address: id } }),
   delete: async (id, props) => ignoreNotFound(() => conn.client().ips.delete(props.appName, id)),

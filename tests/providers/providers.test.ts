@@ -150,6 +150,8 @@ describe("FlyIp", () => {
     await ipProvider.delete!(created.id, created.outs);
     await ipProvider.delete!(created.id, created.outs);
     await expect(ipProvider.read!(created.id, created.outs)).resolves.toEqual({});
+    await appProvider.delete!("prov-ip", appInputs("prov-ip"));
+    await expect(ipProvider.read!(created.id, created.outs)).resolves.toEqual({}); // app gone: 404 on the list
   });
 });
 
