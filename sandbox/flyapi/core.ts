@@ -8,6 +8,15 @@ import type { FlyApiFaults, MachineRuntimeHook } from "./types";
 
 export const RUNNING_STATES = new Set(["created", "starting", "started", "replacing", "updating"]);
 const MAX_EVENTS = 20;
+/** Fly's default when a config names no restart policy: on-failure, up to 10 restarts. */
+const DEFAULT_RESTART = { policy: "on-failure", maxRetries: 10 } as const;
+/** Pause before a restart after an exit, doubling from the transition time up to this. */
+const MAX_RESTART_BACKOFF_MS = 10_000;
+
+function restartPolicyOf(config: Record<string, unknown>): { policy: string; maxRetries: number } {
+  const restart = (config["restart"] ?? {}) as { policy?: string; max_retries?: number };
+  return { policy: restart.policy ?? DEFAULT_RESTART.policy, maxRetries: restart.max_retries ?? DEFAULT_RESTART.maxRetries };
+}
 
 export interface CoreOptions {
   runtime?: MachineRuntimeHook;
@@ -28,12 +37,17 @@ export class SandboxCore {
   /** Runtime calls per machine run one after another: a stop never overtakes the start before it. */
   readonly #runtimeChain = new Map<string, Promise<unknown>>();
   readonly #launching = new Set<string>();
+  /** Restarts after exits since the machine was last started or updated on request (what max_retries counts). */
+  readonly #exitRestarts = new Map<string, number>();
+  readonly #unsubscribeExits: (() => void) | undefined;
   #closed = false;
 
   constructor(
     readonly data: StoreData,
     readonly options: CoreOptions,
-  ) {}
+  ) {
+    this.#unsubscribeExits = options.runtime?.onExit?.((id, exitCode) => this.#processExited(id, exitCode));
+  }
 
   get runtime(): MachineRuntimeHook | undefined {
     return this.options.runtime;
@@ -87,8 +101,8 @@ export class SandboxCore {
     if (waiters !== undefined) for (const w of [...waiters]) w();
   }
 
-  event(m: MachineRecord, type: string, status: string, source = "flyd"): void {
-    m.events.unshift({ id: ulid(), type, status, source, timestamp: Date.now() });
+  event(m: MachineRecord, type: string, status: string, source = "flyd", request?: Record<string, unknown>): void {
+    m.events.unshift({ id: ulid(), type, status, source, timestamp: Date.now(), ...(request ? { request } : {}) });
     m.events.length = Math.min(m.events.length, MAX_EVENTS);
   }
 
@@ -164,7 +178,8 @@ export class SandboxCore {
    * created/stopped/suspended → starting → started, asynchronously. `update` has the runtime replace the
    * process and its root filesystem with the new spec (as Fly does on update, whether or not it was running).
    */
-  launch(m: MachineRecord, mode: "start" | "update" | "restart"): void {
+  launch(m: MachineRecord, mode: "start" | "update" | "restart", cause: "request" | "exit" = "request"): void {
+    if (cause === "request") this.#exitRestarts.delete(m.id);
     const app = this.app(m.app);
     m.secretsVersion = Math.max(m.secretsVersion, app.secretsVersion);
     const gen = this.#step(m);
@@ -199,6 +214,37 @@ export class SandboxCore {
     });
   }
 
+  /**
+   * The machine's process exited without being asked to (the runtime said so). As flyd does: an exit event with
+   * its code, then a restart when the policy allows one (always; on-failure after a non-zero code, up to
+   * max_retries), otherwise the machine is stopped.
+   */
+  #processExited(id: string, exitCode: number | null): void {
+    const m = this.data.machines[id];
+    // A stop, update or destroy in progress owns the machine; its own step records what happens.
+    if (m === undefined || this.#closed || (m.state !== "started" && m.state !== "starting")) return;
+    const { policy, maxRetries } = restartPolicyOf(m.config);
+    const restarts = this.#exitRestarts.get(id) ?? 0;
+    const restarting = policy === "always" || (policy === "on-failure" && exitCode !== 0 && restarts < maxRetries);
+    const gen = this.#step(m);
+    m.runtimePort = undefined;
+    m.startedAt = undefined;
+    const exitEvent = { exit_code: exitCode, requested_stop: false, restarting, oom_killed: false, exited_at: nowIso() };
+    this.event(m, "exit", "stopped", "flyd", { exit_event: exitEvent });
+    this.log(`local Fly API: machine ${id} (app ${m.app}) exited with code ${exitCode ?? "(signal)"}; ${restarting ? `restart ${restarts + 1} (policy ${policy})` : `stopped (policy ${policy})`}`);
+    if (!restarting) {
+      this.setState(m, "stopped");
+      return;
+    }
+    this.#exitRestarts.set(id, restarts + 1);
+    this.setState(m, "starting");
+    const backoff = Math.min(this.options.transitionMs * 2 ** restarts, MAX_RESTART_BACKOFF_MS);
+    this.#background(m, async () => {
+      await this.sleep(backoff);
+      if (!this.#stale(m, gen)) this.launch(m, "start", "exit");
+    });
+  }
+
   /** started → stopping → stopped (or suspending → suspended). */
   halt(m: MachineRecord, how: "stop" | "suspend"): void {
     const gen = this.#step(m);
@@ -214,7 +260,9 @@ export class SandboxCore {
       if (this.#stale(m, gen)) return;
       m.runtimePort = undefined;
       m.startedAt = undefined;
-      this.setState(m, how === "stop" ? "stopped" : "suspended", "exit", how === "stop" ? "stopped" : "suspended");
+      const state = how === "stop" ? "stopped" : "suspended";
+      this.event(m, "exit", state, "flyd", { exit_event: { exit_code: 0, requested_stop: true, restarting: false, oom_killed: false, exited_at: nowIso() } });
+      this.setState(m, state);
     });
   }
 
@@ -268,6 +316,7 @@ export class SandboxCore {
 
   close(): void {
     this.#closed = true;
+    this.#unsubscribeExits?.();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const set of this.#waiters.values()) for (const w of set) w();

@@ -35,6 +35,8 @@ export interface MachineEventRecord {
   status: string;
   source: string;
   timestamp: number;
+  /** Fly puts the exit details of an `exit` event here: { exit_event: { exit_code, requested_stop, restarting, ... } }. */
+  request?: Record<string, unknown>;
 }
 
 export interface MachineRecord {

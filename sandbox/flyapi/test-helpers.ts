@@ -65,6 +65,16 @@ export class RecordingHook implements MachineRuntimeHook {
   checks(): Promise<CheckResult[]> {
     return Promise.resolve(this.checkResults);
   }
+
+  readonly #exitListeners = new Set<(id: string, exitCode: number | null) => void>();
+  onExit(listener: (id: string, exitCode: number | null) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+  /** Plays a process exiting on its own (a crash when the code is not 0). */
+  exit(id: string, exitCode: number | null): void {
+    for (const listener of this.#exitListeners) listener(id, exitCode);
+  }
 }
 
 /** Raw HTTP for what the client does not expose (query forms, control endpoints, bad tokens). */

@@ -14,6 +14,11 @@ export interface MachineRuntimeHook {
   destroy(id: string): Promise<void>;
   /** Real probes; [] when not running. */
   checks(id: string): Promise<CheckResult[]>;
+  /**
+   * Tells the API when a machine's process exits on its own (a crash, or a clean exit nobody asked for), so the
+   * machine follows its restart policy or stops, as flyd does. Returns the unsubscribe function.
+   */
+  onExit?(listener: (id: string, exitCode: number | null) => void): () => void;
 }
 
 export interface FlyApiOptions {

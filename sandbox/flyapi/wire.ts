@@ -41,7 +41,7 @@ export function machineToWire(m: MachineRecord, checks: CheckResult[], nonce?: s
     created_at: m.createdAt,
     updated_at: m.updatedAt,
     host_status: "ok",
-    events: m.events.map((e) => ({ id: e.id, type: e.type, status: e.status, source: e.source, timestamp: e.timestamp })),
+    events: m.events.map((e) => ({ id: e.id, type: e.type, status: e.status, source: e.source, timestamp: e.timestamp, ...(e.request ? { request: e.request } : {}) })),
     checks: checks.map((c) => ({ name: c.name, status: c.status, output: c.output, updated_at: c.updatedAt })),
   };
   if (nonce !== undefined) wire["nonce"] = nonce;

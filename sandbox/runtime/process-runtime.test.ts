@@ -77,4 +77,24 @@ describe("ProcessRuntime", () => {
     expect(runtime.pids()).toEqual([]);
     await expect(runtime.start({ ...vmSpec(), mounts: [{ volumeId: "v", path: "data" }] })).rejects.toThrow(/mounts\.0\.path/);
   });
+
+  it("tells its exit listeners of a process that ends on its own (bad env: exit code 1), not of one it stopped", async () => {
+    stateDir = mkdtempSync(path.join(os.tmpdir(), "textslash-runtime-"));
+    runtime = new ProcessRuntime({ repoRoot, stateDir, stopTimeoutMs: 10_000, log: () => undefined,
+      sandboxEnv: () => ({ CLAUDE_BIN: path.join(repoRoot, "sandbox/fakes/fake-claude") }) });
+    const exits: [string, number | null][] = [];
+    runtime.onExit((id, code) => exits.push([id, code]));
+
+    await runtime.start(vmSpec());
+    await runtime.waitHealthy("m_fakevm1");
+    await runtime.stop("m_fakevm1");
+    expect(exits).toEqual([]);
+
+    // Without its shared token the VM refuses to start and exits with code 1.
+    const broken = { ...vmSpec(), id: "m_fakevm2", secrets: { ANTHROPIC_API_KEY: "fake-anthropic-key" } };
+    await runtime.start(broken);
+    for (let i = 0; i < 100 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(exits).toEqual([["m_fakevm2", 1]]);
+    expect(runtime.isRunning("m_fakevm2")).toBe(false);
+  }, 60_000);
 });

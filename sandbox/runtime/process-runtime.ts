@@ -23,10 +23,21 @@ export interface ProcessRuntimeOptions {
   proxyUrl?: string;
 }
 
-interface Running { spec: MachineSpec; kind: ServiceKind; port: number; child: ChildProcess; exited: Promise<void> }
+interface Running {
+  spec: MachineSpec;
+  kind: ServiceKind;
+  port: number;
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** Set by stop(): an exit after it was asked for, not a crash. */
+  stopRequested: boolean;
+}
+
+type ExitListener = (id: string, exitCode: number | null) => void;
 
 export class ProcessRuntime {
   private readonly running = new Map<string, Running>();
+  private readonly exitListeners = new Set<ExitListener>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
@@ -66,11 +77,13 @@ export class ProcessRuntime {
     child.stdout?.pipe(logFile);
     child.stderr?.pipe(logFile);
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const entry: Running = { spec, kind, port, child, exited };
+    const entry: Running = { spec, kind, port, child, exited, stopRequested: false };
     this.running.set(spec.id, entry);
     void exited.then(() => {
       if (this.running.get(spec.id) === entry) this.running.delete(spec.id);
-      this.log(`[runtime] ${spec.appName}/${spec.id} process exited (code ${child.exitCode ?? "signal"})`);
+      const unasked = entry.stopRequested ? "" : ` on its own; see ${path.join(logDir, `${spec.appName}-${spec.id}.log`)}`;
+      this.log(`[runtime] ${spec.appName}/${spec.id} process exited (code ${child.exitCode ?? "signal"})${unasked}`);
+      if (!entry.stopRequested) for (const listener of this.exitListeners) listener(spec.id, child.exitCode);
     });
     this.log(`[runtime] ${spec.appName}/${spec.id} started ${kind} pid ${child.pid} on 127.0.0.1:${port}`);
     return port;
@@ -80,6 +93,7 @@ export class ProcessRuntime {
   async stop(id: string, reason = "stop"): Promise<void> {
     const entry = this.running.get(id);
     if (!entry) return;
+    entry.stopRequested = true;
     this.log(`[runtime] ${entry.spec.appName}/${id} ${reason}: SIGTERM to pid ${entry.child.pid}`);
     entry.child.kill("SIGTERM");
     const timeout = this.options.stopTimeoutMs ?? 25_000;
@@ -112,6 +126,12 @@ export class ProcessRuntime {
   async destroy(id: string): Promise<void> {
     await this.stop(id, "destroy");
     rmSync(path.join(this.options.stateDir, "machines", id), { recursive: true, force: true });
+  }
+
+  /** The Fly API subscribes here to learn of processes that exit without being stopped (see MachineRuntimeHook). */
+  onExit(listener: ExitListener): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
   }
 
   portOf(id: string): number | undefined { return this.running.get(id)?.port; }
