@@ -20,7 +20,15 @@ async function main(): Promise<void> {
   // A previous sandbox:down may have left allowDataLoss=true; a normal deploy keeps the guard on.
   await pulumi.capture(["config", "rm", "textslash:allowDataLoss", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]).catch(() => "");
   console.log(`pulumi up (stack ${SANDBOX_STACK}, state in ${paths.pulumiBackend})`);
-  await pulumi.stream(["up", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
+  try {
+    await pulumi.stream(["up", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
+  } catch (error) {
+    // A machine that did not come up is a local process here: its own output says why.
+    throw new Error(
+      `${(error as Error).message}\n  each machine's output is in ${paths.machineLogs}/<app>-<machine id>.log, the sandbox's own in ${paths.daemonLog}; ` +
+        `fix the cause and run \`npm run sandbox:up\` again (it converges what is there)`,
+    );
+  }
   const outputs = await stackOutputs(pulumi);
   const relayApp = String(outputs.relayApp ?? "");
   console.log("");

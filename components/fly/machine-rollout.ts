@@ -1,7 +1,7 @@
 // Machine updates: under a lease (its nonce on every call), finished only when the machine runs
 // the new version and its checks pass. A stopped/suspended machine stays asleep (skip_launch) and
 // its config is read back and compared instead.
-import type { FlyClient, FlyMachine, MachineConfig } from "./client";
+import type { FlyClient, FlyMachine, MachineConfig, MachineEvent } from "./client";
 import { jsonEqual } from "./diff";
 
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 180_000;
@@ -29,18 +29,52 @@ export interface RolloutInput {
   minSecretsVersion?: number | undefined;
 }
 
+/** States of a machine that is running or on its way there. */
+const COMING_UP = new Set(["created", "starting", "started", "replacing", "updating"]);
+/** Crashes that a restart policy keeps restarting, after which a rollout stops waiting for the checks. */
+const CRASH_LOOP_EXITS = 3;
+
+/** The events since the rollout began: Fly lists them newest first, and an update starts with an `update` event. */
+function eventsOfThisRollout(m: FlyMachine): MachineEvent[] {
+  const since = m.events.findIndex((e) => e.type === "update");
+  return since === -1 ? m.events : m.events.slice(0, since);
+}
+
+function describeExit(e: MachineEvent | undefined): string {
+  if (e === undefined) return "it was stopped";
+  const how = e.exitCode === undefined ? "was ended by a signal" : `exited with code ${e.exitCode}`;
+  return e.requestedStop === true ? `it was stopped on request (Fly Proxy's autostop or a \`fly machine stop\`)` : `its process ${how}`;
+}
+
+/**
+ * Why waiting for this machine's checks is pointless, or undefined while it may still pass them: it is no
+ * longer running (its process exited and the restart policy let it stop), or it keeps crashing.
+ */
+export function rolloutFailure(m: FlyMachine, appName: string): string | undefined {
+  const exits = eventsOfThisRollout(m).filter((e) => e.type === "exit");
+  const logs = `its logs say why: \`fly logs -a ${appName} --machine ${m.id}\``;
+  if (!COMING_UP.has(m.state)) return `machine ${m.id} of ${appName} is ${m.state} instead of passing its checks: ${describeExit(exits[0])}; ${logs}`;
+  const crashes = exits.filter((e) => e.requestedStop === false && e.exitCode !== 0);
+  if (crashes.length >= CRASH_LOOP_EXITS) {
+    return `machine ${m.id} of ${appName} keeps crashing: ${crashes.length} exits since it was started, the last when ${describeExit(crashes[0])}; ${logs}`;
+  }
+  return undefined;
+}
+
 export async function waitForChecks(fly: FlyClient, appName: string, machineId: string, timeoutMs: number): Promise<FlyMachine> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = await fly.machines.get(appName, machineId);
     const expected = Object.keys(m.config.checks ?? {});
     const failing = expected.filter((name) => m.checks.find((c) => c.name === name)?.status !== "passing");
-    if (failing.length === 0) return m;
+    if (failing.length === 0 && m.state === "started") return m;
+    const failure = rolloutFailure(m, appName);
+    if (failure !== undefined) throw new Error(failure);
     if (Date.now() > deadline) {
       const first = m.checks.find((c) => c.name === failing[0]);
       throw new Error(
-        `machine ${machineId} of ${appName}: check "${failing[0]}" did not pass within ${Math.round(timeoutMs / 1000)}s ` +
-          `(status ${first?.status ?? "not reported"}, last output: ${first?.output ?? "none"})`,
+        `machine ${machineId} of ${appName}: check "${failing[0] ?? "(none)"}" did not pass within ${Math.round(timeoutMs / 1000)}s ` +
+          `(machine ${m.state}, check status ${first?.status ?? "not reported"}, last output: ${first?.output ?? "none"})`,
       );
     }
     await new Promise((r) => setTimeout(r, CHECK_POLL_MS));

@@ -1,10 +1,11 @@
-// Exactly one machine of an app. Create adopts the app's existing machine when `adopt` is set and
-// converges it with a rollout; updates go through rolloutMachine (lease, new version, checks).
+// Exactly one machine of an app. Create takes over the app's existing machine when `adopt` is set (or one
+// of its own name that an earlier up never recorded) and converges it with a rollout; updates go through
+// rolloutMachine (lease, new version, checks).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
-import { isFlyNotFound, type MachineConfig } from "./client";
+import { isFlyNotFound, type FlyClient, type FlyMachine as FlyMachineState, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
 import { configMatches, ownedFields, rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
@@ -32,6 +33,24 @@ export function keepFailedMachine(err: unknown, id: string, outs: Record<string,
   return Object.assign(e, { id, properties: outs, reasons: [e.message] });
 }
 
+/**
+ * The machine a create converges instead of making a new one: with `adopt`, the app's only machine (made by
+ * the shell script or `fly deploy`); otherwise one carrying this machine's name, which an earlier up created
+ * but never recorded (its create's answer was lost, or the provider stopped before the engine saved it).
+ * Taking it over avoids both a name conflict on every later up and an orphan that holds the volume.
+ */
+async function machineToTakeOver(fly: FlyClient, inputs: MachineInputs): Promise<FlyMachineState | undefined> {
+  const machines = (await fly.machines.list(inputs.appName)).filter((m) => m.state !== "destroyed" && m.state !== "destroying");
+  if (!inputs.adopt) return machines.find((m) => m.name === inputs.name);
+  if (machines.length > 1) {
+    throw new Error(
+      `${inputs.appName} has ${machines.length} machines (${machines.map((m) => m.id).join(", ")}); adoption expects exactly one. ` +
+        `Keep the one with the volume and remove the others (\`fly scale count 1 -a ${inputs.appName}\`), then run \`pulumi up\` again.`,
+    );
+  }
+  return machines[0];
+}
+
 const conn = flyConnection();
 export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   configure: conn.configure,
@@ -43,24 +62,15 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   },
   create: async (inputs) => {
     const fly = conn.client();
-    if (inputs.adopt) {
-      const existing = (await fly.machines.list(inputs.appName)).filter((m) => m.state !== "destroyed");
-      if (existing.length > 1) {
-        throw new Error(
-          `${inputs.appName} has ${existing.length} machines (${existing.map((m) => m.id).join(", ")}); adoption expects exactly one. ` +
-            `Keep the one with the volume and remove the others (\`fly scale count 1 -a ${inputs.appName}\`), then run \`pulumi up\` again.`,
-        );
+    const found = await machineToTakeOver(fly, inputs);
+    if (found) {
+      const outs = { ...inputs, machineId: found.id };
+      try {
+        await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, name: inputs.name, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
+      } catch (err) {
+        throw keepFailedMachine(err, found.id, outs);
       }
-      const [found] = existing;
-      if (found) {
-        const outs = { ...inputs, machineId: found.id };
-        try {
-          await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, name: inputs.name, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
-        } catch (err) {
-          throw keepFailedMachine(err, found.id, outs);
-        }
-        return { id: found.id, outs };
-      }
+      return { id: found.id, outs };
     }
     const m = await fly.machines.create(inputs.appName, {
       name: inputs.name,

@@ -13,6 +13,8 @@ export function sandboxPaths(root = repoRoot, dir = process.env.TEXTSLASH_SANDBO
     dir,
     daemonJson: path.join(dir, "daemon.json"),
     daemonLog: path.join(dir, "daemon.log"),
+    /** Each machine process's output, as <app>-<machine id>.log (sandbox/runtime writes them under stateDir). */
+    machineLogs: path.join(dir, "logs"),
     flyApiState: path.join(dir, "flyapi.json"),
     tokenFile: path.join(dir, "fly-token"),
     pulumiBackend: path.join(dir, "pulumi"),

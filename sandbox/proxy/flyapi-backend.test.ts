@@ -4,7 +4,7 @@ import { toProxyMachine } from "./flyapi-backend";
 
 // How a Fly machine (as the API returns it) becomes what the proxy decides on.
 const machine = (state: string, services: FlyMachine["config"]["services"]): FlyMachine =>
-  ({ id: "m_1", name: "m", state: state as FlyMachine["state"], region: "ord", instanceId: "i", config: { image: "x", ...(services ? { services } : {}) }, checks: [] });
+  ({ id: "m_1", name: "m", state: state as FlyMachine["state"], region: "ord", instanceId: "i", config: { image: "x", ...(services ? { services } : {}) }, checks: [], events: [] });
 
 describe("toProxyMachine", () => {
   it("takes autostop, autostart and min_machines_running from the first service", () => {

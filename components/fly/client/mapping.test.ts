@@ -49,6 +49,10 @@ describe("answers", () => {
       private_ip: "fdaa::1",
       config: { image: "x" },
       checks: [{ name: "health", status: "passing", output: "OK", updated_at: "2026-01-01T00:00:00Z" }],
+      events: [
+        { id: "e2", type: "exit", status: "stopped", source: "flyd", timestamp: 2, request: { exit_event: { exit_code: 1, requested_stop: false, restarting: true, oom_killed: false } } },
+        { id: "e1", type: "start", status: "started", source: "flyd", timestamp: 1 },
+      ],
       extra_field: 1,
     });
     expect(machineFromWire(wire)).toEqual({
@@ -60,6 +64,10 @@ describe("answers", () => {
       privateIp: "fdaa::1",
       config: { image: "x" },
       checks: [{ name: "health", status: "passing", output: "OK", updatedAt: "2026-01-01T00:00:00Z" }],
+      events: [
+        { type: "exit", status: "stopped", timestamp: 2, exitCode: 1, requestedStop: false, restarting: true },
+        { type: "start", status: "started", timestamp: 1 },
+      ],
     });
   });
 

@@ -53,6 +53,17 @@ export function machineFromWire(w: WireMachine): FlyMachine {
         ? undefined
         : compact({ registry: w.image_ref.registry, repository: w.image_ref.repository, tag: w.image_ref.tag, digest: w.image_ref.digest }),
     leaseNonce: w.nonce,
+    events: (w.events ?? []).map((e) => {
+      const exit = e.request?.exit_event ?? undefined;
+      return compact({
+        type: e.type,
+        status: e.status,
+        timestamp: e.timestamp,
+        exitCode: exit?.exit_code ?? undefined,
+        requestedStop: exit?.requested_stop,
+        restarting: exit?.restarting,
+      });
+    }),
   });
 }
 

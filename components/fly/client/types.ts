@@ -144,6 +144,22 @@ export interface FlyMachine {
   imageRef?: { registry?: string; repository?: string; tag?: string; digest?: string };
   /** Only on create with `leaseTtl`: the nonce of the lease Fly took for you. */
   leaseNonce?: string;
+  /** Fly's recent events, newest first. */
+  events: MachineEvent[];
+}
+
+/** A machine event; `exit` events say how the process ended. */
+export interface MachineEvent {
+  type: "launch" | "start" | "exit" | "update" | "restart" | "destroy" | (string & {});
+  status?: string;
+  /** Milliseconds since the epoch. */
+  timestamp?: number;
+  /** Of an `exit` event: the process's code (absent when a signal ended it). */
+  exitCode?: number;
+  /** Of an `exit` event: whether someone asked for the stop (false = the process ended on its own). */
+  requestedStop?: boolean;
+  /** Of an `exit` event: whether flyd is restarting it under its restart policy. */
+  restarting?: boolean;
 }
 
 export interface CreateMachineInput {

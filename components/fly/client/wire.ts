@@ -85,6 +85,26 @@ export const wireMachineSchema = z.looseObject({
     .optional()
     .nullable(),
   nonce: str.optional(),
+  // Fly's newest events first; an `exit` event carries request.exit_event (exit_code, requested_stop, restarting).
+  events: z
+    .array(
+      z.looseObject({
+        type: str,
+        status: str.optional(),
+        timestamp: z.number().optional(),
+        request: z
+          .looseObject({
+            exit_event: z
+              .looseObject({ exit_code: z.number().optional().nullable(), requested_stop: z.boolean().optional(), restarting: z.boolean().optional() })
+              .optional()
+              .nullable(),
+          })
+          .optional()
+          .nullable(),
+      }),
+    )
+    .optional()
+    .nullable(),
 });
 export type WireMachine = z.infer<typeof wireMachineSchema>;
 

@@ -1,0 +1,92 @@
+// The machine provider when things go wrong between Fly and the engine: a process that exits instead of
+// passing its checks fails the rollout at once (naming the exit), and a machine an earlier up created but
+// never recorded is taken over by name instead of being duplicated or orphaned.
+import type * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appProvider } from "../../components/fly/app";
+import { FlyClient, type MachineConfig } from "../../components/fly/client";
+import { machineProvider } from "../../components/fly/machine";
+import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
+import { RecordingHook } from "../../sandbox/flyapi/test-helpers";
+import type { MachineSpecInput } from "../../sandbox/flyapi/types";
+import { writes } from "../engine/fly-stack";
+
+const token = "fake-fly-token";
+const CRASHING_IMAGE = "registry.example/crashes:v1";
+const QUITTING_IMAGE = "registry.example/quits:v1";
+
+/** A runtime whose processes of two images end soon after they start: one with code 1, one with code 0. */
+class ExitingRuntime extends RecordingHook {
+  override start(spec: MachineSpecInput): Promise<number | undefined> {
+    const code = spec.image === CRASHING_IMAGE ? 1 : spec.image === QUITTING_IMAGE ? 0 : undefined;
+    if (code !== undefined) setTimeout(() => this.exit(spec.id, code), 50);
+    return super.start(spec);
+  }
+}
+
+let api: LocalFlyApi;
+const runtime = new ExitingRuntime();
+
+beforeAll(async () => {
+  api = await startFlyApi({ port: 0, token, runtime, transitionMs: 5 });
+  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
+  for (const p of [appProvider, machineProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+const health = { health: { type: "http" as const, port: 8080, path: "/health" } };
+const inputs = (appName: string, config: MachineConfig) => ({ appName, name: "m", region: "ord", config, adopt: false, providerVersion: 1 });
+
+async function failureOf(promise: Promise<unknown>): Promise<Error & { id?: string }> {
+  const outcome = await promise.then(() => undefined, (e: unknown) => e as Error & { id?: string });
+  if (outcome === undefined) throw new Error("expected the create to fail, and it succeeded");
+  return outcome;
+}
+
+describe("machine provider: a process that exits instead of passing its checks", () => {
+  it("a crash loop fails the create within seconds (not the 180 s rollout timeout), naming the exit code and the logs", async () => {
+    await appProvider.create!({ name: "rec-crash", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const error = await failureOf(machineProvider.create!(inputs("rec-crash", { image: CRASHING_IMAGE, checks: health, restart: { policy: "always" } })));
+    expect(error.message).toMatch(/keeps crashing: \d+ exits since it was started, the last when its process exited with code 1/);
+    expect(error.message).toContain("fly logs -a rec-crash --machine");
+    expect(error.id).toBe(api.state().machines.find((m) => m.app === "rec-crash")?.id);
+  }, 30_000);
+
+  it("a clean exit under on-failure leaves the machine stopped, and the create says so", async () => {
+    await appProvider.create!({ name: "rec-quit", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const error = await failureOf(machineProvider.create!(inputs("rec-quit", { image: QUITTING_IMAGE, checks: health, restart: { policy: "on-failure" } })));
+    expect(error.message).toMatch(/is stopped instead of passing its checks: its process exited with code 0/);
+  }, 30_000);
+});
+
+describe("machine provider: a machine of this name that the state does not know", () => {
+  it("is taken over and converged by create: no second machine, no name conflict", async () => {
+    await appProvider.create!({ name: "rec-orphan", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    const orphan = await fly.machines.create("rec-orphan", { name: "m", region: "ord", config: { image: "registry.example/app:v1" } });
+    await fly.machines.waitForState("rec-orphan", orphan.id, { state: "started", timeoutMs: 5_000 });
+    api.clearRequests();
+
+    const created = await machineProvider.create!(inputs("rec-orphan", { image: "registry.example/app:v2" }));
+    expect(created.id).toBe(orphan.id);
+    expect(writes(api.requests())).toEqual([
+      `POST /v1/apps/rec-orphan/machines/${orphan.id}/lease`,
+      `POST /v1/apps/rec-orphan/machines/${orphan.id}`,
+      `DELETE /v1/apps/rec-orphan/machines/${orphan.id}/lease`,
+    ]);
+    const live = api.state().machines.filter((m) => m.app === "rec-orphan");
+    expect(live).toEqual([expect.objectContaining({ id: orphan.id, image: "registry.example/app:v2", state: "started" })]);
+  }, 30_000);
+
+  it("a machine of another name is left alone and a new one is made", async () => {
+    await appProvider.create!({ name: "rec-other", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    const other = await fly.machines.create("rec-other", { name: "someone-elses", region: "ord", config: { image: "registry.example/app:v1" } });
+    const created = await machineProvider.create!(inputs("rec-other", { image: "registry.example/app:v2" }));
+    expect(created.id).not.toBe(other.id);
+    expect(api.state().machines.filter((m) => m.app === "rec-other")).toHaveLength(2);
+  }, 30_000);
+});
