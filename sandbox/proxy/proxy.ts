@@ -44,6 +44,8 @@ interface Activity { app: string; inFlight: number; lastSeen: number }
 export class SandboxProxy {
   private server?: http.Server;
   private readonly activity = new Map<string, Activity>();
+  /** Apps cut off by fault injection (tests): their requests fail as Fly Proxy's do when no machine answers. */
+  private readonly unreachable = new Set<string>();
   private idleTimer?: NodeJS.Timeout;
   private sweeping = false;
   private readonly log: (line: string) => void;
@@ -62,6 +64,16 @@ export class SandboxProxy {
     return `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
   }
 
+  /**
+   * Fault injection: while set, requests to this app get 503 (a CONNECT tunnel 502) and wake nothing, as
+   * when Fly Proxy cannot reach any of the app's machines. Lets a test hold messages in the relay's outbox.
+   */
+  setUnreachable(app: string, unreachable: boolean): void {
+    if (unreachable) this.unreachable.add(app);
+    else this.unreachable.delete(app);
+    this.log(`[proxy] ${app}: ${unreachable ? "unreachable (fault injected)" : "reachable again"}`);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.idleTimer);
     this.server?.closeAllConnections();
@@ -75,6 +87,7 @@ export class SandboxProxy {
     if (route.network === "public" && !(await backend.hasPublicIp(route.app))) {
       return void res.writeHead(404).end(`sandbox proxy: ${route.app} has no public IP\n`);
     }
+    if (this.unreachable.has(route.app)) return void res.writeHead(503).end(`sandbox proxy: ${route.app} is unreachable (fault injected)\n`);
     let target: { id: string; port: number } | undefined;
     try {
       target = await this.pickMachine(route.app);
@@ -107,6 +120,7 @@ export class SandboxProxy {
     const refuse = (why: string): void => void socket.end(`HTTP/1.1 502 Bad Gateway\r\n\r\nsandbox proxy: ${why}\n`);
     // A TLS tunnel to .fly.dev would reach a plain-HTTP process; local callers use /_public/<app>.
     if (route?.network !== "private") return refuse(`cannot tunnel to ${req.url ?? "?"}; use http://<app>.flycast or /_public/<app>`);
+    if (this.unreachable.has(route.app)) return refuse(`${route.app} is unreachable (fault injected)`);
     let target: { id: string; port: number } | undefined;
     try {
       target = await this.pickMachine(route.app);

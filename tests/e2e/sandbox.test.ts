@@ -3,8 +3,9 @@
 // WhatsApp-style messages signed as Twilio signs them go through the proxy to the relay, to the VM
 // (woken from stopped), to the fake claude, back through the relay's callback to the fake Twilio.
 // Then: the VM sleeps again, a second message continues the same session, a relay update under
-// traffic loses no acknowledged message, and destroy leaves no process and an empty API.
-import { mkdtempSync, rmSync } from "node:fs";
+// traffic loses no acknowledged message (the VM is cut off meanwhile, so they wait in the relay's
+// outbox across the restart), and destroy leaves no process and an empty API.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,6 +55,13 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}\n${result.stderr}`);
     if (result.code !== 0) throw new Error(`pulumi ${args[0]} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}\n${lines.slice(-30).join("\n")}`);
     return result.stdout;
+  };
+  /** The messages waiting in the relay's outbox: files under RELAY_DATA_DIR/outbox on the relay's volume. */
+  const relayOutbox = () => {
+    const volume = sandbox.api.state().volumes.find((v) => v.app === relayApp);
+    expect(volume, "the relay's volume").toBeDefined();
+    const dir = path.join(stateDir, "volumes", volume!.id, "relay", "outbox");
+    return () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => readFileSync(path.join(dir, f), "utf8")) : []);
   };
   /** Fake claude answers "turn N: <first line of the prompt>". */
   const repliesTo = (text: string) => sandbox.twilio.messages.filter((m) => m.body.trimEnd().endsWith(`: ${text}`));
@@ -108,11 +116,19 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     expect(lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")), "the proxy woke the VM once per message").toHaveLength(2);
   }, 120_000);
 
-  it("a relay image update under traffic restarts the relay and loses no acknowledged message", async () => {
+  it("a relay image update under traffic restarts the relay and loses no acknowledged message, even one still in its outbox", async () => {
     const relayBefore = machine(relayApp);
     const pidBefore = sandbox.runtime.pidOf(relayBefore.id);
+    // Cut the VM off first, so acknowledged messages are certainly waiting in the relay's outbox (on its
+    // volume) when the update restarts the relay: only the outbox can carry them across.
+    sandbox.proxy.setUnreachable(vmApp, true);
+    const held = "held across the relay restart";
+    expect((await send(held)).status).toBe(200);
+    const outbox = relayOutbox();
+    await waitFor("the held message in the relay's outbox", () => outbox().some((m) => m.includes(held)), 10_000);
+
     await pulumi(["config", "set", "textslash:relayImage", "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2"]);
-    const acknowledged: string[] = [];
+    const acknowledged: string[] = [held];
     let deploying = true;
     const traffic = (async () => {
       for (let i = 1; deploying || i <= 3; i += 1) {
@@ -131,10 +147,16 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     const relayAfter = machine(relayApp);
     expect(relayAfter).toMatchObject({ id: relayBefore.id, state: "started", image: "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2" });
     expect(sandbox.runtime.pidOf(relayBefore.id)).not.toBe(pidBefore);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(3);
-    await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 90_000);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(4);
+    // The new relay process found them in the outbox; none could reach the VM yet.
+    expect(outbox().filter((m) => acknowledged.some((t) => m.includes(t)))).toHaveLength(acknowledged.length);
+    expect(acknowledged.filter((t) => repliesTo(t).length > 0)).toEqual([]);
+
+    sandbox.proxy.setUnreachable(vmApp, false);
+    await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 120_000);
     for (const text of acknowledged) expect(repliesTo(text).length, text).toBeGreaterThanOrEqual(1);
-  }, 240_000);
+    await waitFor("the relay's outbox to empty", () => outbox().length === 0, 10_000);
+  }, 300_000);
 
   it("destroy (allowDataLoss recorded first) leaves no process and an empty API; no secret shows anywhere", async () => {
     const pidsBefore = sandbox.pids();
