@@ -29,6 +29,8 @@ describe("machines", () => {
     expect(anyOf.json).toMatchObject({ ok: true, state: "started", version: m.instanceId });
     const repeated = await raw(h.api, "GET", `/v1/apps/demo-app/machines/${m.id}/wait?state=stopped&state=settled&timeout=5`);
     expect(repeated.json).toMatchObject({ ok: true, state: "started" });
+    const commaSeparated = await raw(h.api, "GET", `/v1/apps/demo-app/machines/${m.id}/wait?state=stopped,started&timeout=5`);
+    expect(commaSeparated.json).toMatchObject({ ok: true, state: "started" });
   });
 
   it("skip_launch leaves the machine created; stop, start (no-op when started), suspend and destroy follow Fly's states", async () => {

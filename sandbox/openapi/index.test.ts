@@ -79,6 +79,12 @@ describe("validateRequest", () => {
     expect(api.validateRequest("GET", "/v1/apps/vm/machines/m1/wait?timeout=soon", undefined)).toEqual([
       expect.stringContaining("timeout must be integer"),
     ]);
+    // wait's state: "supports repeated or comma-separated values"; each one must be a documented state.
+    expect(api.validateRequest("GET", "/v1/apps/vm/machines/m1/wait?state=started,stopped&state=settled", undefined)).toEqual([]);
+    expect(client.validateRequest("GET", "/v1/apps/vm/machines/m1/wait?state=started,stopped", undefined)).toEqual([]);
+    expect(api.validateRequest("GET", "/v1/apps/vm/machines/m1/wait?state=started,sleeping", undefined)).toEqual([
+      expect.stringMatching(/query: state\.1 must be equal to one of the allowed values/),
+    ]);
     expect(api.validateRequest("DELETE", "/v1/apps/vm/machines/m1?force=true", undefined)).toEqual([]);
     expect(api.validateRequest("DELETE", "/v1/apps/vm/machines/m1?kill=true", undefined)).toEqual([]);
     expect(client.validateRequest("DELETE", "/v1/apps/vm/machines/m1?kill=true", undefined)).toHaveLength(1);

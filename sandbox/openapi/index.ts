@@ -74,8 +74,12 @@ interface Parameter {
   name: string;
   in: string;
   required?: boolean;
+  description?: string;
   schema?: Json;
 }
+
+/** The document says so in a parameter's description (wait's `state`): each value is checked against the schema. */
+const MULTI_VALUED = /repeated or comma-separated/i;
 
 interface Operation {
   operationId: string;
@@ -176,10 +180,12 @@ class FlyOpenApiValidator implements FlyOpenApi {
   #checkQuery(ref: OperationRef, op: Operation, query: URLSearchParams, label: string): string[] {
     const declared: Record<string, Json> = {};
     const required: string[] = [];
+    const multiValued = new Set<string>();
     for (const p of op.parameters ?? []) {
       if (p.in !== "query") continue;
       declared[p.name] = p.schema ?? {};
       if (p.required === true) required.push(p.name);
+      if (MULTI_VALUED.test(p.description ?? "")) multiValued.add(p.name);
     }
     Object.assign(declared, extraQueryParameters(ref.operationId, this.#options));
     const problems: string[] = [];
@@ -191,9 +197,17 @@ class FlyOpenApiValidator implements FlyOpenApi {
         problems.push(`${label}: query parameter "${name}" is not in the document (known: ${known})`);
         continue;
       }
-      values[name] = coerce(raw, schema);
+      if (multiValued.has(name)) {
+        const previous = (values[name] as unknown[] | undefined) ?? [];
+        values[name] = [...previous, ...raw.split(",").map((piece) => coerce(piece.trim(), schema))];
+      } else {
+        values[name] = coerce(raw, schema);
+      }
     }
-    const schema = { type: "object", properties: declared, required };
+    const properties = Object.fromEntries(
+      Object.entries(declared).map(([name, schema]) => [name, multiValued.has(name) ? { type: "array", items: schema } : schema]),
+    );
+    const schema = { type: "object", properties, required };
     const validate = this.#compile(`query ${ref.method} ${ref.template}`, "request", schema);
     if (!validate(values)) problems.push(...formatErrors(`${label}: query`, validate.errors));
     return problems;
