@@ -207,4 +207,26 @@ describe("persistence", () => {
     writeFileSync(file, "{not json");
     await expect(startHarness({ persistPath: file })).rejects.toThrow(/not JSON.*delete it/);
   });
+
+  it("writes its format into the file, reads one without it as format 1, and refuses a newer format by name", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flyapi-"));
+    dirs.push(dir);
+    const file = path.join(dir, "state.json");
+    h = await startHarness({ persistPath: file });
+    await h.fly.apps.create({ name: "keep-app", orgSlug: "personal" });
+    await closeHarness(h);
+    h = undefined;
+    const written = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    expect(written["format"]).toBe(1);
+
+    delete written["format"];
+    writeFileSync(file, JSON.stringify(written));
+    h = await startHarness({ persistPath: file });
+    expect(h.api.state().apps).toEqual(["keep-app"]);
+    await closeHarness(h);
+    h = undefined;
+
+    writeFileSync(file, JSON.stringify({ ...written, format: 2 }));
+    await expect(startHarness({ persistPath: file })).rejects.toThrow(/has format 2, newer than this checkout reads \(1\).*delete the file/);
+  });
 });
