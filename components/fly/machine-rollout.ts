@@ -34,10 +34,13 @@ const COMING_UP = new Set(["created", "starting", "started", "replacing", "updat
 /** Crashes that a restart policy keeps restarting, after which a rollout stops waiting for the checks. */
 const CRASH_LOOP_EXITS = 3;
 
-/** The events since the rollout began: Fly lists them newest first, and an update starts with an `update` event. */
-function eventsOfThisRollout(m: FlyMachine): MachineEvent[] {
-  const since = m.events.findIndex((e) => e.type === "update");
-  return since === -1 ? m.events : m.events.slice(0, since);
+/**
+ * The events since the rollout began. Fly lists them newest first; `sinceEventId` is the newest event seen
+ * before the rollout's own request (none for a new machine, whose events are all its own).
+ */
+function eventsSince(m: FlyMachine, sinceEventId: string | undefined): MachineEvent[] {
+  const seen = sinceEventId === undefined ? -1 : m.events.findIndex((e) => e.id === sinceEventId);
+  return seen === -1 ? m.events : m.events.slice(0, seen);
 }
 
 function describeExit(e: MachineEvent | undefined): string {
@@ -50,8 +53,8 @@ function describeExit(e: MachineEvent | undefined): string {
  * Why waiting for this machine's checks is pointless, or undefined while it may still pass them: it is no
  * longer running (its process exited and the restart policy let it stop), or it keeps crashing.
  */
-export function rolloutFailure(m: FlyMachine, appName: string): string | undefined {
-  const exits = eventsOfThisRollout(m).filter((e) => e.type === "exit");
+export function rolloutFailure(m: FlyMachine, appName: string, sinceEventId?: string): string | undefined {
+  const exits = eventsSince(m, sinceEventId).filter((e) => e.type === "exit");
   const logs = `its logs say why: \`fly logs -a ${appName} --machine ${m.id}\``;
   if (!COMING_UP.has(m.state)) return `machine ${m.id} of ${appName} is ${m.state} instead of passing its checks: ${describeExit(exits[0])}; ${logs}`;
   const crashes = exits.filter((e) => e.requestedStop === false && e.exitCode !== 0);
@@ -61,14 +64,20 @@ export function rolloutFailure(m: FlyMachine, appName: string): string | undefin
   return undefined;
 }
 
-export async function waitForChecks(fly: FlyClient, appName: string, machineId: string, timeoutMs: number): Promise<FlyMachine> {
+export async function waitForChecks(
+  fly: FlyClient,
+  appName: string,
+  machineId: string,
+  timeoutMs: number,
+  sinceEventId?: string,
+): Promise<FlyMachine> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = await fly.machines.get(appName, machineId);
     const expected = Object.keys(m.config.checks ?? {});
     const failing = expected.filter((name) => m.checks.find((c) => c.name === name)?.status !== "passing");
     if (failing.length === 0 && m.state === "started") return m;
-    const failure = rolloutFailure(m, appName);
+    const failure = rolloutFailure(m, appName, sinceEventId);
     if (failure !== undefined) throw new Error(failure);
     if (Date.now() > deadline) {
       const first = m.checks.find((c) => c.name === failing[0]);
@@ -116,7 +125,7 @@ export async function rolloutMachine(fly: FlyClient, input: RolloutInput): Promi
       return readBack;
     }
     await fly.machines.waitForState(appName, machineId, { state: "started", instanceId: updated.instanceId, timeoutMs });
-    return await waitForChecks(fly, appName, machineId, timeoutMs);
+    return await waitForChecks(fly, appName, machineId, timeoutMs, current.events[0]?.id);
   } finally {
     await fly.leases.release(appName, machineId, lease.nonce).catch(() => undefined);
   }

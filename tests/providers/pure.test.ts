@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { digestsOf } from "../../components/fly/secrets";
 import { dataLossMessage, volumeProvider } from "../../components/fly/volume";
-import { configMatches, DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutTimeoutMs } from "../../components/fly/machine-rollout";
+import type { FlyMachine, MachineEvent } from "../../components/fly/client";
+import { configMatches, DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs } from "../../components/fly/machine-rollout";
 
 describe("secret digests", () => {
   it("are salted, stable and never contain the value", () => {
@@ -52,5 +53,30 @@ describe("rolloutTimeoutMs", () => {
     expect(rolloutTimeoutMs({})).toBe(DEFAULT_ROLLOUT_TIMEOUT_MS);
     expect(rolloutTimeoutMs({ TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS: "20" })).toBe(20_000);
     expect(() => rolloutTimeoutMs({ TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS: "soon" })).toThrow(/TEXTSLASH_ROLLOUT_TIMEOUT_SECONDS .*"soon"/);
+  });
+});
+
+describe("rolloutFailure", () => {
+  const crash = (id: string): MachineEvent => ({ id, type: "exit", status: "stopped", exitCode: 1, requestedStop: false, restarting: true });
+  const machine = (state: string, events: MachineEvent[]): FlyMachine =>
+    ({ id: "m1", name: "m", state, region: "ord", instanceId: "v2", config: { image: "x" }, checks: [], events });
+
+  it("keeps waiting while the machine comes up, and counts only crashes after the rollout's start", () => {
+    expect(rolloutFailure(machine("starting", []), "me-vm")).toBeUndefined();
+    // Three crashes of the previous version (before event "u0", the newest seen when the update was sent) do not count.
+    const old = [crash("c3"), crash("c2"), crash("c1")];
+    expect(rolloutFailure(machine("started", [{ id: "u1", type: "update" }, { id: "u0", type: "start" }, ...old]), "me-vm", "u0")).toBeUndefined();
+    expect(rolloutFailure(machine("started", [crash("n2"), crash("n1"), { id: "u0", type: "start" }, ...old]), "me-vm", "u0")).toBeUndefined();
+    expect(rolloutFailure(machine("started", [crash("n3"), crash("n2"), crash("n1"), { id: "u0", type: "start" }]), "me-vm", "u0")).toMatch(
+      /^machine m1 of me-vm keeps crashing: 3 exits since it was started, the last when its process exited with code 1; its logs say why: `fly logs -a me-vm --machine m1`$/,
+    );
+  });
+
+  it("fails a machine that is no longer coming up, saying how it stopped", () => {
+    const exited = { id: "e1", type: "exit", exitCode: 0, requestedStop: false, restarting: false };
+    expect(rolloutFailure(machine("stopped", [exited]), "me-vm")).toMatch(/is stopped instead of passing its checks: its process exited with code 0/);
+    expect(rolloutFailure(machine("stopped", [{ ...exited, exitCode: undefined }]), "me-vm")).toMatch(/its process was ended by a signal/);
+    expect(rolloutFailure(machine("suspended", [{ ...exited, requestedStop: true }]), "me-vm")).toMatch(/is suspended .* stopped on request \(Fly Proxy's autostop/);
+    expect(rolloutFailure(machine("destroyed", []), "me-vm")).toMatch(/is destroyed instead of passing its checks: it was stopped/);
   });
 });

@@ -65,8 +65,8 @@ describe("answers", () => {
       config: { image: "x" },
       checks: [{ name: "health", status: "passing", output: "OK", updatedAt: "2026-01-01T00:00:00Z" }],
       events: [
-        { type: "exit", status: "stopped", timestamp: 2, exitCode: 1, requestedStop: false, restarting: true },
-        { type: "start", status: "started", timestamp: 1 },
+        { id: "e2", type: "exit", status: "stopped", timestamp: 2, exitCode: 1, requestedStop: false, restarting: true },
+        { id: "e1", type: "start", status: "started", timestamp: 1 },
       ],
     });
   });

@@ -56,6 +56,7 @@ export function machineFromWire(w: WireMachine): FlyMachine {
     events: (w.events ?? []).map((e) => {
       const exit = e.request?.exit_event ?? undefined;
       return compact({
+        id: e.id,
         type: e.type,
         status: e.status,
         timestamp: e.timestamp,

@@ -150,6 +150,7 @@ export interface FlyMachine {
 
 /** A machine event; `exit` events say how the process ended. */
 export interface MachineEvent {
+  id?: string;
   type: "launch" | "start" | "exit" | "update" | "restart" | "destroy" | (string & {});
   status?: string;
   /** Milliseconds since the epoch. */

@@ -89,6 +89,7 @@ export const wireMachineSchema = z.looseObject({
   events: z
     .array(
       z.looseObject({
+        id: str.optional(),
         type: str,
         status: str.optional(),
         timestamp: z.number().optional(),
