@@ -1,6 +1,6 @@
 // Shared setup for the local Fly API tests: a server on a free port and the project's own client against it.
 import { expect } from "vitest";
-import { FlyClient } from "../../components/fly/client";
+import { FlyApiError, FlyClient } from "../../components/fly/client";
 import { startFlyApi } from "./index";
 import type { CheckResult, FlyApiOptions, LocalFlyApi, MachineRuntimeHook, MachineSpecInput } from "./types";
 
@@ -96,4 +96,14 @@ export async function raw(
     json = undefined;
   }
   return { status: res.status, text, json, headers: res.headers };
+}
+
+/** The FlyApiError a call fails with; any other outcome fails the test. */
+export async function flyErrorOf(call: Promise<unknown>): Promise<FlyApiError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof FlyApiError)) throw new Error(`expected a FlyApiError, got ${String(err)}`);
+  return err;
 }

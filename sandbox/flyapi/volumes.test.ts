@@ -1,21 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { FlyApiError } from "../../components/fly/client";
-import { closeHarness, raw, RecordingHook, startHarness, type Harness } from "./test-helpers";
+import { closeHarness, flyErrorOf as errorOf, raw, RecordingHook, startHarness, type Harness } from "./test-helpers";
 
 let h: Harness | undefined;
 afterEach(async () => {
   await closeHarness(h);
   h = undefined;
 });
-
-async function errorOf(p: Promise<unknown>): Promise<FlyApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof FlyApiError)) throw new Error(`expected a FlyApiError, got ${String(err)}`);
-  return err;
-}
 
 describe("volumes", () => {
   it("validates names, pins to a region, attaches to one machine, grows only, refuses to delete while attached", async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SandboxProxy, type ProxyBackend, type ProxyMachine } from "./proxy";
+import { waitFor } from "../testing/wait-for";
 
 // Auto-stop of machines the proxy never routed to (started by a deploy): with a backend that lists
 // apps, Fly Proxy's rule applies to every started machine, not only to the ones it woke itself.
@@ -24,14 +25,6 @@ function stubBackend(machines: Record<string, ProxyMachine[]>, withApps: boolean
   };
   if (withApps) backend.apps = () => Promise.resolve(Object.keys(machines));
   return backend;
-}
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const machine = (id: string, autostop: ProxyMachine["autostop"], minMachinesRunning = 0): ProxyMachine =>

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProcessRuntime } from "../runtime/process-runtime";
 import { SandboxProxy } from "./proxy";
 import { RuntimeBackend } from "./runtime-backend";
+import { waitFor } from "../testing/wait-for";
 
 const repoRoot = path.resolve(__dirname, "../..");
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,14 +24,6 @@ function viaProxy(proxyUrl: string, target: string): Promise<number> {
       res.once("end", () => resolve(res.statusCode ?? 0));
     }).once("error", reject);
   });
-}
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("SandboxProxy over the process runtime", () => {

@@ -6,6 +6,7 @@ import { FakeTwilio, inboundParams, sendSignedWebhook } from "../fakes/fake-twil
 import { ProcessRuntime } from "../runtime/process-runtime";
 import { SandboxProxy } from "./proxy";
 import { RuntimeBackend } from "./runtime-backend";
+import { waitFor } from "../testing/wait-for";
 
 // The whole message path without Pulumi or the Fly API: fake Twilio → proxy public route → relay
 // → proxy .flycast → VM (woken) → fake claude → proxy .flycast → relay callback → fake Twilio.
@@ -14,14 +15,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("relay and VM wired through the sandbox proxy", () => {
   it("answers a WhatsApp message through the woken VM and continues the session after the VM slept", async () => {

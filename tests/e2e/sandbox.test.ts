@@ -15,19 +15,12 @@ import { sandboxStackConfig } from "../../sandbox/daemon/pulumi";
 import { pidAlive } from "../../sandbox/daemon/state";
 import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
 import { createEngineProject, repoRoot, type EngineProject } from "../engine/harness";
+import { waitFor } from "../../sandbox/testing/wait-for";
 
 const token = "fake-fly-token";
 const relayApp = "sandbox-relay";
 const vmApp = "sandbox-vm";
 const secrets = [FAKE_TWILIO.authToken, "fake-anthropic-key", token];
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
   let stateDir: string;
