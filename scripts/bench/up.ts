@@ -50,6 +50,8 @@ function appChain(log: RequestLogEntry[], app: string): ChainStep[] {
     // The create-app request names its app only in the body; both run at once, so take the longer.
     { step: "create app", ms: Math.max(0, ...log.filter((r) => r.method === "POST" && pathOnly(r) === "/v1/apps").map((r) => r.durationMs)) },
     { step: "secrets ∥ volume", ms: Math.max(sum(one("POST", `${base}/secrets`)), sum(one("POST", `${base}/volumes`))) },
+    // Create first lists the app's machines, to take over one of its name that an earlier up never recorded.
+    { step: "list machines", ms: sum(one("GET", `${base}/machines`)) },
     { step: "create machine", ms: sum(machineCreate) },
     { step: "wait started", ms: sum(waits) },
     { step: "checks passing", ms: sum(checkPolls) },
