@@ -5,89 +5,35 @@
 // Then: the VM sleeps again, a second message continues the same session, a relay update under
 // traffic loses no acknowledged message (the VM is cut off meanwhile, so they wait in the relay's
 // outbox across the restart), and destroy leaves no process and an empty API.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "../../sandbox/daemon/sandbox";
-import { FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
-import { sandboxStackConfig } from "../../sandbox/daemon/pulumi";
+import { SANDBOX_PHONE } from "../../sandbox/daemon/fake-values";
 import { pidAlive } from "../../sandbox/daemon/state";
-import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
-import { createEngineProject, repoRoot, type EngineProject } from "../engine/harness";
 import { waitFor } from "../../sandbox/testing/wait-for";
-
-const token = "fake-fly-token";
-const relayApp = "sandbox-relay";
-const vmApp = "sandbox-vm";
-const secrets = [FAKE_TWILIO.authToken, "fake-anthropic-key", token];
+import { e2eSecrets, relayApp, startE2eSandbox, vmApp, type E2eSandbox } from "./sandbox-harness";
 
 describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
-  let stateDir: string;
-  let sandbox: RunningSandbox;
-  let project: EngineProject;
-  const lines: string[] = [];
-  const transcript: string[] = [];
-  let sent = 0;
-
-  const machine = (app: string) => {
-    const found = sandbox.api.state().machines.filter((m) => m.app === app && m.state !== "destroyed");
-    expect(found, `machines of ${app}`).toHaveLength(1);
-    return found[0]!;
-  };
-  const send = (body: string) => {
-    sent += 1;
-    return sendSignedWebhook({
-      relayUrl: `${sandbox.proxyUrl}/_public/${relayApp}`, publicUrl: `https://${relayApp}.fly.dev`, authToken: FAKE_TWILIO.authToken,
-      params: inboundParams({ from: `whatsapp:${SANDBOX_PHONE}`, to: `whatsapp:${SANDBOX_WHATSAPP_NUMBER}`, body,
-        accountSid: FAKE_TWILIO.accountSid, messageSid: `SMfake${String(sent).padStart(6, "0")}` }),
-    }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
-  };
-  const pulumi = async (args: string[]): Promise<string> => {
-    const result = await project.cli(args);
-    transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}\n${result.stderr}`);
-    if (result.code !== 0) throw new Error(`pulumi ${args[0]} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}\n${lines.slice(-30).join("\n")}`);
-    return result.stdout;
-  };
-  /** The messages waiting in the relay's outbox: files under RELAY_DATA_DIR/outbox on the relay's volume. */
-  const relayOutbox = () => {
-    const volume = sandbox.api.state().volumes.find((v) => v.app === relayApp);
-    expect(volume, "the relay's volume").toBeDefined();
-    const dir = path.join(stateDir, "volumes", volume!.id, "relay", "outbox");
-    return () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => readFileSync(path.join(dir, f), "utf8")) : []);
-  };
-  /** Fake claude answers "turn N: <first line of the prompt>". */
-  const repliesTo = (text: string) => sandbox.twilio.messages.filter((m) => m.body.trimEnd().endsWith(`: ${text}`));
+  let e2e: E2eSandbox;
+  const machine = (app: string) => e2e.machine(app);
+  const send = (body: string) => e2e.send(body);
+  const pulumi = (args: string[]) => e2e.pulumi(args);
+  const repliesTo = (text: string) => e2e.repliesTo(text);
 
   beforeAll(async () => {
-    stateDir = mkdtempSync(path.join(os.tmpdir(), "textslash-e2e-"));
-    sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l) });
-    project = await createEngineProject({
-      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
-      stackName: "sandbox",
-      env: { FLY_API_TOKEN: token },
-    });
-    const config = sandboxStackConfig(sandbox.apiUrl);
-    await project.stack.setAllConfig({
-      ...Object.fromEntries(Object.entries(config.plain).map(([k, value]) => [k, { value }])),
-      ...Object.fromEntries(Object.entries(config.secret).map(([k, value]) => [k, { value, secret: true }])),
-    });
+    e2e = await startE2eSandbox();
   }, 300_000);
 
   afterAll(async () => {
-    await sandbox?.close();
-    await project?.cleanup();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   it("pulumi up deploys both apps; the relay runs as a process and the idle VM is put to sleep", async () => {
     await pulumi(["up", "--yes", "--skip-preview"]);
-    expect([...sandbox.api.state().apps].sort()).toEqual([relayApp, vmApp]);
+    expect([...e2e.sandbox.api.state().apps].sort()).toEqual([relayApp, vmApp]);
     const relay = machine(relayApp);
     expect(relay.state).toBe("started");
-    expect(sandbox.runtime.isRunning(relay.id)).toBe(true);
+    expect(e2e.sandbox.runtime.isRunning(relay.id)).toBe(true);
     const vm = machine(vmApp);
-    await waitFor("the idle VM to be stopped", () => machine(vmApp).state === "stopped" && !sandbox.runtime.isRunning(vm.id), 30_000);
+    await waitFor("the idle VM to be stopped", () => machine(vmApp).state === "stopped" && !e2e.sandbox.runtime.isRunning(vm.id), 30_000);
   }, 240_000);
 
   it("a message wakes the VM, fake claude answers turn 1 and the reply reaches the fake Twilio; the VM sleeps again", async () => {
@@ -96,9 +42,9 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     await waitFor("the first reply", () => repliesTo("hello sandbox").length >= 1, 60_000);
     expect(repliesTo("hello sandbox")[0]).toMatchObject({ to: `whatsapp:${SANDBOX_PHONE}` });
     expect(repliesTo("hello sandbox")[0]?.body).toMatch(/turn 1/);
-    expect(lines.some((l) => l.includes(`${vmApp}/${vmId} waking`))).toBe(true);
-    const vmPid = sandbox.runtime.pidOf(vmId);
-    await waitFor("the VM to sleep (API state and process)", () => machine(vmApp).state === "stopped" && !sandbox.runtime.isRunning(vmId), 30_000);
+    expect(e2e.lines.some((l) => l.includes(`${vmApp}/${vmId} waking`))).toBe(true);
+    const vmPid = e2e.sandbox.runtime.pidOf(vmId);
+    await waitFor("the VM to sleep (API state and process)", () => machine(vmApp).state === "stopped" && !e2e.sandbox.runtime.isRunning(vmId), 30_000);
     if (vmPid !== undefined) expect(pidAlive(vmPid)).toBe(false);
   }, 120_000);
 
@@ -106,18 +52,18 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     expect((await send("and again")).status).toBe(200);
     await waitFor("the second reply", () => repliesTo("and again").length >= 1, 60_000);
     expect(repliesTo("and again")[0]?.body).toMatch(/turn 2/);
-    expect(lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")), "the proxy woke the VM once per message").toHaveLength(2);
+    expect(e2e.lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")), "the proxy woke the VM once per message").toHaveLength(2);
   }, 120_000);
 
   it("a relay image update under traffic restarts the relay and loses no acknowledged message, even one still in its outbox", async () => {
     const relayBefore = machine(relayApp);
-    const pidBefore = sandbox.runtime.pidOf(relayBefore.id);
+    const pidBefore = e2e.sandbox.runtime.pidOf(relayBefore.id);
     // Cut the VM off first, so acknowledged messages are certainly waiting in the relay's outbox (on its
     // volume) when the update restarts the relay: only the outbox can carry them across.
-    sandbox.proxy.setUnreachable(vmApp, true);
+    e2e.sandbox.proxy.setUnreachable(vmApp, true);
     const held = "held across the relay restart";
     expect((await send(held)).status).toBe(200);
-    const outbox = relayOutbox();
+    const outbox = e2e.relayOutbox();
     await waitFor("the held message in the relay's outbox", () => outbox().some((m) => m.includes(held)), 10_000);
 
     await pulumi(["config", "set", "textslash:relayImage", "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2"]);
@@ -139,31 +85,31 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     await traffic;
     const relayAfter = machine(relayApp);
     expect(relayAfter).toMatchObject({ id: relayBefore.id, state: "started", image: "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2" });
-    expect(sandbox.runtime.pidOf(relayBefore.id)).not.toBe(pidBefore);
+    expect(e2e.sandbox.runtime.pidOf(relayBefore.id)).not.toBe(pidBefore);
     expect(acknowledged.length).toBeGreaterThanOrEqual(4);
     // The new relay process found them in the outbox; none could reach the VM yet.
     expect(outbox().filter((m) => acknowledged.some((t) => m.includes(t)))).toHaveLength(acknowledged.length);
     expect(acknowledged.filter((t) => repliesTo(t).length > 0)).toEqual([]);
 
-    sandbox.proxy.setUnreachable(vmApp, false);
+    e2e.sandbox.proxy.setUnreachable(vmApp, false);
     await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 120_000);
     for (const text of acknowledged) expect(repliesTo(text).length, text).toBeGreaterThanOrEqual(1);
     await waitFor("the relay's outbox to empty", () => outbox().length === 0, 10_000);
   }, 300_000);
 
   it("destroy (allowDataLoss recorded first) leaves no process and an empty API; no secret shows anywhere", async () => {
-    const pidsBefore = sandbox.pids();
+    const pidsBefore = e2e.sandbox.pids();
     expect(pidsBefore.length).toBeGreaterThan(0);
     await pulumi(["config", "set", "textslash:allowDataLoss", "true"]);
     await pulumi(["up", "--yes", "--skip-preview"]);
     await pulumi(["destroy", "--yes", "--skip-preview"]);
-    const state = sandbox.api.state();
+    const state = e2e.sandbox.api.state();
     expect(state.apps).toEqual([]);
     expect(state.machines.filter((m) => m.state !== "destroyed")).toEqual([]);
     expect(state.volumes).toEqual([]);
-    expect(sandbox.pids()).toEqual([]);
+    expect(e2e.sandbox.pids()).toEqual([]);
     for (const pid of pidsBefore) expect(pidAlive(pid), `pid ${pid}`).toBe(false);
-    const everything = `${transcript.join("\n")}\n${lines.join("\n")}\n${await project.readStateFile()}`;
-    expect(secrets.filter((s) => everything.includes(s))).toEqual([]);
+    const everything = `${e2e.transcript.join("\n")}\n${e2e.lines.join("\n")}\n${await e2e.project.readStateFile()}`;
+    expect(e2eSecrets.filter((s) => everything.includes(s))).toEqual([]);
   }, 240_000);
 });
