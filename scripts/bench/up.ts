@@ -64,7 +64,10 @@ async function timed(label: string, s: FlyStack, action: () => Promise<unknown>)
   await action();
   const wallMs = Date.now() - start;
   const log = s.api.requests();
-  console.log(`\n== ${label}: ${(wallMs / 1000).toFixed(1)} s wall, ${log.length} API calls (${log.filter((r) => r.method !== "GET").length} writes)`);
+  const limited = log.filter((r) => r.status === 429).length;
+  console.log(
+    `\n== ${label}: ${(wallMs / 1000).toFixed(1)} s wall, ${log.length} API calls (${log.filter((r) => r.method !== "GET").length} writes, ${limited} answered 429)`,
+  );
   for (const line of callsByKind(log)) console.log(line);
   if (log.length > 0) {
     const first = Math.min(...log.map((r) => r.startedAt));
