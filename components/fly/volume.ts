@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
-import { isFlyNotFound } from "./client";
+import { isFlyNotFound, type FlyClient, type FlyVolume as FlyVolumeState } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
 
@@ -35,6 +35,20 @@ export function dataLossMessage(appName: string, volumeId: string, action: "dele
   );
 }
 
+/**
+ * The volume a create records instead of making a new one: with `adopt`, the app's volume of this name (the
+ * shell script's vm_data, attached to its machine); otherwise an unattached one of this name and region,
+ * which an earlier up created but never recorded (its create's answer was lost). Fly allows two volumes
+ * of one name, so without this a retried up would leave a second, unused volume until the app is deleted.
+ */
+async function volumeToTakeOver(fly: FlyClient, inputs: VolumeInputs): Promise<FlyVolumeState | undefined> {
+  const live = (await fly.volumes.list(inputs.appName)).filter(
+    (v) => v.name === inputs.name && v.state !== "destroyed" && v.state !== "pending_destroy" && v.state !== "destroying",
+  );
+  if (inputs.adopt) return live[0];
+  return live.find((v) => v.region === inputs.region && !v.attachedMachineId);
+}
+
 const conn = flyConnection();
 export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   configure: conn.configure,
@@ -57,9 +71,10 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   },
   create: async (inputs) => {
     const fly = conn.client();
-    if (inputs.adopt) {
-      const found = (await fly.volumes.list(inputs.appName)).find((v) => v.name === inputs.name && v.state !== "destroyed");
-      if (found) return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
+    const found = await volumeToTakeOver(fly, inputs);
+    if (found) {
+      if (found.sizeGb < inputs.sizeGb) await fly.volumes.extend(inputs.appName, found.id, inputs.sizeGb);
+      return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
     }
     const v = await fly.volumes.create(inputs.appName, { name: inputs.name, region: inputs.region, sizeGb: inputs.sizeGb });
     return { id: v.id, outs: { ...inputs, volumeId: v.id } };

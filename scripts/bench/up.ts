@@ -49,7 +49,8 @@ function appChain(log: RequestLogEntry[], app: string): ChainStep[] {
   return [
     // The create-app request names its app only in the body; both run at once, so take the longer.
     { step: "create app", ms: Math.max(0, ...log.filter((r) => r.method === "POST" && pathOnly(r) === "/v1/apps").map((r) => r.durationMs)) },
-    { step: "secrets ∥ volume", ms: Math.max(sum(one("POST", `${base}/secrets`)), sum(one("POST", `${base}/volumes`))) },
+    // The volume's create lists the app's volumes first (to record one an earlier up never recorded).
+    { step: "secrets ∥ volume", ms: Math.max(sum(one("POST", `${base}/secrets`)), sum(one("GET", `${base}/volumes`)) + sum(one("POST", `${base}/volumes`))) },
     // Create first lists the app's machines, to take over one of its name that an earlier up never recorded.
     { step: "list machines", ms: sum(one("GET", `${base}/machines`)) },
     { step: "create machine", ms: sum(machineCreate) },

@@ -1,11 +1,12 @@
-// The machine provider when things go wrong between Fly and the engine: a process that exits instead of
-// passing its checks fails the rollout at once (naming the exit), and a machine an earlier up created but
-// never recorded is taken over by name instead of being duplicated or orphaned.
+// The machine and volume providers when things go wrong between Fly and the engine: a process that exits
+// instead of passing its checks fails the rollout at once (naming the exit), and a machine or volume an
+// earlier up created but never recorded is taken over by name instead of being duplicated or orphaned.
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient, type MachineConfig } from "../../components/fly/client";
 import { machineProvider } from "../../components/fly/machine";
+import { volumeProvider } from "../../components/fly/volume";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { RecordingHook } from "../../sandbox/flyapi/test-helpers";
 import type { MachineSpecInput } from "../../sandbox/flyapi/types";
@@ -30,7 +31,7 @@ const runtime = new ExitingRuntime();
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token, runtime, transitionMs: 5 });
   const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  for (const p of [appProvider, machineProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  for (const p of [appProvider, machineProvider, volumeProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
 });
 
 afterAll(async () => {
@@ -89,4 +90,30 @@ describe("machine provider: a machine of this name that the state does not know"
     expect(created.id).not.toBe(other.id);
     expect(api.state().machines.filter((m) => m.app === "rec-other")).toHaveLength(2);
   }, 30_000);
+});
+
+describe("volume provider: a volume of this name that the state does not know", () => {
+  const volumeInputs = (appName: string, sizeGb = 1) => ({ appName, name: "vm_data", region: "ord", sizeGb, adopt: false, allowDataLoss: false, providerVersion: 1 });
+
+  it("an unattached one in the same region is recorded (and grown to the asked size), not made twice", async () => {
+    await appProvider.create!({ name: "rec-vol", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    const orphan = await fly.volumes.create("rec-vol", { name: "vm_data", region: "ord", sizeGb: 1 });
+    api.clearRequests();
+    const created = await volumeProvider.create!(volumeInputs("rec-vol", 2));
+    expect(created).toMatchObject({ id: orphan.id, outs: { volumeId: orphan.id, sizeGb: 2 } });
+    expect(writes(api.requests())).toEqual([`PUT /v1/apps/rec-vol/volumes/${orphan.id}/extend`]);
+    expect(api.state().volumes.filter((v) => v.app === "rec-vol")).toEqual([expect.objectContaining({ id: orphan.id, sizeGb: 2 })]);
+  });
+
+  it("one attached to a machine, or in another region, is left alone and a new one is made", async () => {
+    await appProvider.create!({ name: "rec-vol2", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    const elsewhere = await fly.volumes.create("rec-vol2", { name: "vm_data", region: "ams", sizeGb: 1 });
+    const attached = await fly.volumes.create("rec-vol2", { name: "vm_data", region: "ord", sizeGb: 1 });
+    await fly.machines.create("rec-vol2", { region: "ord", config: { image: "registry.example/app:v1", mounts: [{ volume: attached.id, path: "/data" }] } });
+    const created = await volumeProvider.create!(volumeInputs("rec-vol2"));
+    expect([elsewhere.id, attached.id]).not.toContain(created.id);
+    expect(api.state().volumes.filter((v) => v.app === "rec-vol2")).toHaveLength(3);
+  });
 });
