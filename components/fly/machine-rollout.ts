@@ -1,6 +1,7 @@
 // Machine updates: under a lease (its nonce on every call), finished only when the machine runs
-// the new version and its checks pass. A stopped/suspended machine stays asleep (skip_launch) and
-// its config is read back and compared instead.
+// the new version and its checks pass. A stopped/suspended machine that sleeps when idle (the VM)
+// stays asleep (skip_launch) and its config is read back and compared instead; one meant to run all
+// the time (the relay) is started by the update and verified.
 import type { FlyClient, FlyMachine, MachineConfig, MachineEvent } from "./client";
 import { jsonEqual } from "./diff";
 
@@ -104,13 +105,22 @@ export function ownedFields(config: MachineConfig): Partial<MachineConfig> {
   return out;
 }
 
+/**
+ * Whether Fly Proxy puts this machine to sleep when idle (a service with autostop), so that finding it
+ * stopped is normal and an update may leave it asleep. A machine meant to run all the time (the relay:
+ * autostop off) that is found stopped, e.g. after a crash, is started by its update and verified instead.
+ */
+export function sleepsWhenIdle(config: MachineConfig): boolean {
+  return (config.services ?? []).some((s) => s.autostopMachines !== undefined && s.autostopMachines !== "off");
+}
+
 export async function rolloutMachine(fly: FlyClient, input: RolloutInput): Promise<FlyMachine> {
   const { appName, machineId } = input;
   const timeoutMs = rolloutTimeoutMs();
   const lease = await fly.leases.acquire(appName, machineId, { ttlSeconds: Math.ceil(timeoutMs / 1000) + 60 });
   try {
     const current = await fly.machines.get(appName, machineId);
-    const asleep = current.state === "stopped" || current.state === "suspended";
+    const asleep = (current.state === "stopped" || current.state === "suspended") && sleepsWhenIdle(input.config);
     const updated = await fly.machines.update(
       appName,
       machineId,

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { digestsOf } from "../../components/fly/secrets";
 import { dataLossMessage, volumeProvider } from "../../components/fly/volume";
 import type { FlyMachine, MachineEvent } from "../../components/fly/client";
-import { configMatches, DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs } from "../../components/fly/machine-rollout";
+import { configMatches, DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs, sleepsWhenIdle } from "../../components/fly/machine-rollout";
+import { relayMachineConfig, vmMachineConfig } from "../../components/machine-configs";
+import { parseSettings } from "../../config";
 
 describe("secret digests", () => {
   it("are salted, stable and never contain the value", () => {
@@ -78,5 +80,20 @@ describe("rolloutFailure", () => {
     expect(rolloutFailure(machine("stopped", [{ ...exited, exitCode: undefined }]), "me-vm")).toMatch(/its process was ended by a signal/);
     expect(rolloutFailure(machine("suspended", [{ ...exited, requestedStop: true }]), "me-vm")).toMatch(/is suspended .* stopped on request \(Fly Proxy's autostop/);
     expect(rolloutFailure(machine("destroyed", []), "me-vm")).toMatch(/is destroyed instead of passing its checks: it was stopped/);
+  });
+});
+
+describe("sleepsWhenIdle", () => {
+  it("is false for the relay (autostop off: an update starts it when found stopped) and true for the VM either way", () => {
+    for (const vmAutostop of ["stop", "suspend"]) {
+      const settings = parseSettings(
+        { twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop },
+        { twilioAuthToken: true, anthropicApiKey: true },
+        "sleep",
+      );
+      expect(sleepsWhenIdle(relayMachineConfig(settings))).toBe(false);
+      expect(sleepsWhenIdle(vmMachineConfig(settings))).toBe(true);
+    }
+    expect(sleepsWhenIdle({ image: "x" })).toBe(false);
   });
 });

@@ -117,3 +117,31 @@ describe("volume provider: a volume of this name that the state does not know", 
     expect(api.state().volumes.filter((v) => v.app === "rec-vol2")).toHaveLength(3);
   });
 });
+
+describe("machine provider: an update of a machine found stopped", () => {
+  const service = (autostopMachines: "off" | "stop") =>
+    [{ protocol: "tcp" as const, internalPort: 3000, ports: [{ port: 80, handlers: ["http"] }], autostopMachines, autostartMachines: true }];
+
+  async function stoppedMachine(app: string, autostop: "off" | "stop") {
+    await appProvider.create!({ name: app, orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    const created = await machineProvider.create!(inputs(app, { image: "registry.example/app:v1", services: service(autostop) }));
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.machines.stop(app, created.id);
+    await fly.machines.waitForState(app, created.id, { state: "stopped", timeoutMs: 5_000 });
+    return created;
+  }
+
+  it("starts one meant to run all the time (autostop off, like the relay) and waits for it", async () => {
+    const created = await stoppedMachine("rec-stopped-relay", "off");
+    const news = inputs("rec-stopped-relay", { image: "registry.example/app:v2", services: service("off") });
+    await machineProvider.update!(created.id, created.outs, news);
+    expect(api.state().machines.find((m) => m.id === created.id)).toMatchObject({ state: "started", image: "registry.example/app:v2" });
+  }, 30_000);
+
+  it("leaves one that sleeps when idle (autostop stop, like the VM) asleep, with its new config", async () => {
+    const created = await stoppedMachine("rec-stopped-vm", "stop");
+    const news = inputs("rec-stopped-vm", { image: "registry.example/app:v2", services: service("stop") });
+    await machineProvider.update!(created.id, created.outs, news);
+    expect(api.state().machines.find((m) => m.id === created.id)).toMatchObject({ state: "stopped", image: "registry.example/app:v2" });
+  }, 30_000);
+});
