@@ -10,6 +10,7 @@ export const faultsSchema = z.strictObject({
   seed: z.number().int().optional(),
   slowStartMs: z.number().min(0).optional(),
   failingChecks: z.record(z.string(), z.string()).optional(),
+  loseAnswers: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 const rateLimitsSchema = z.strictObject({ on: z.boolean() });
 

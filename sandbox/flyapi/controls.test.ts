@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeHarness, raw, RecordingHook, startHarness, TOKEN, type Harness } from "./test-helpers";
+import { closeHarness, flyErrorOf, raw, RecordingHook, startHarness, TOKEN, type Harness } from "./test-helpers";
 
 let h: Harness | undefined;
 const dirs: string[] = [];
@@ -126,6 +126,20 @@ describe("faults", () => {
     expect(checks).toContainEqual(expect.objectContaining({ name: "web", status: "critical", output: "connection refused" }));
     expect(checks).toContainEqual(expect.objectContaining({ name: "db", status: "passing" }));
     expect((await raw(h.api, "POST", "/__sandbox/faults", { body: { errorRate: 2 } })).status).toBe(400);
+  });
+
+  it("loseAnswers carries out the next requests of an operation but answers them 504, then answers again", async () => {
+    h = await startHarness();
+    await h.fly.apps.create({ name: "lost-app", orgSlug: "personal" });
+    const set = await raw(h.api, "POST", "/__sandbox/faults", { body: { loseAnswers: { Machines_create: 1 } } });
+    expect(set.status).toBe(200);
+    const lost = await flyErrorOf(h.fly.machines.create("lost-app", { name: "web", config: { image: "demo:1" } }));
+    expect(lost.status).toBe(504);
+    // Carried out all the same: the machine exists, and nobody was told its id.
+    expect(h.api.state().machines.filter((m) => m.app === "lost-app")).toHaveLength(1);
+    expect(h.logs).toContain("local Fly API: Machines_create carried out, its answer lost (loseAnswers fault)");
+    const next = await h.fly.machines.create("lost-app", { name: "web-2", config: { image: "demo:1" } });
+    expect(next.id).toMatch(/^[0-9a-f]{14}$/);
   });
 });
 

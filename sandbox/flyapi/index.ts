@@ -70,7 +70,8 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
       requestLog.entries.length = 0;
     },
     setFaults: (f: FlyApiFaults) => {
-      core.faults = { ...f };
+      // A copy: loseAnswers counts down as answers are lost.
+      core.faults = { ...f, ...(f.loseAnswers ? { loseAnswers: { ...f.loseAnswers } } : {}) };
       random = seededRandom(f.seed ?? 1);
     },
     setRateLimits: (on: boolean) => {

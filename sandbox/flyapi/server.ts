@@ -169,6 +169,12 @@ export function createHandler(deps: ServerDeps, log: RequestLog): (req: Incoming
           body,
           leaseNonce: typeof leaseNonce === "string" ? leaseNonce : undefined,
         });
+        const lose = operation === undefined ? undefined : deps.core.faults.loseAnswers;
+        if (lose !== undefined && operation !== undefined && (lose[operation] ?? 0) > 0 && result.status < 300) {
+          lose[operation] = (lose[operation] ?? 0) - 1;
+          deps.core.log(`local Fly API: ${operation} carried out, its answer lost (loseAnswers fault)`);
+          throw new HttpError(504, "sandbox fault: the request was carried out but its answer was lost (loseAnswers)");
+        }
         finish(result.status, result.body);
       } catch (err) {
         if (err instanceof HttpError) return finish(err.status, { error: err.message }, err.headers);

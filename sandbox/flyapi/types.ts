@@ -63,6 +63,11 @@ export interface FlyApiFaults {
   slowStartMs?: number;
   /** Check name -> output; that check stays critical. */
   failingChecks?: Record<string, string>;
+  /**
+   * OpenAPI operationId -> how many of its next requests are carried out but answered 504, as when a
+   * connection drops after Fly has acted (the client cannot tell; a create's answer never arrives).
+   */
+  loseAnswers?: Record<string, number>;
 }
 
 export interface SandboxState {

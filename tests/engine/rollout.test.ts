@@ -1,6 +1,7 @@
 // Issue 4 §3, machine rollouts through the real engine: a VM that is asleep when an update comes
 // stays asleep and its new config is verified by reading it back; a rollout whose check fails
-// fails with an error naming the check and its last output, and the next up recovers.
+// fails with an error naming the check and its last output, and the next up recovers; a machine
+// that exists on Fly but not in the state (failed checks, or a lost create answer) is never doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pathOnly, resourceIds, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
@@ -74,5 +75,28 @@ describe("machine rollouts through the engine", () => {
     await s.up();
     expect(writes(s.api.requests())).not.toContain(`POST /v1/apps/${s.vmApp}/machines`);
     expect(s.api.state().machines.filter((m) => m.app === s.vmApp && m.state !== "destroyed").map((m) => m.id)).toEqual([made.id]);
+  }, 300_000);
+
+  it("a machine whose create answer was lost is not in the state; the next up takes it over by name, no second machine", async () => {
+    const old = machineOf(s.vmApp);
+    await s.fly.machines.delete(s.vmApp, old.id, { force: true });
+    await s.fly.machines.waitForState(s.vmApp, old.id, { state: "destroyed", timeoutMs: 30_000 });
+    expect((await s.cli(["refresh", "--yes", "--skip-preview"])).code).toBe(0);
+
+    // Fly creates the machine, but the answer never reaches the provider (a dropped connection).
+    s.api.setFaults({ loseAnswers: { Machines_create: 1 } });
+    const failed = await s.cli(["up", "--yes", "--skip-preview"]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toContain("answer was lost");
+    const orphan = machineOf(s.vmApp);
+    expect(orphan.id).not.toBe(old.id);
+    expect(await resourceIds(s)).not.toContain(orphan.id);
+
+    s.api.setFaults({});
+    s.api.clearRequests();
+    await s.up();
+    expect(writes(s.api.requests())).not.toContain(`POST /v1/apps/${s.vmApp}/machines`);
+    expect(s.api.state().machines.filter((m) => m.app === s.vmApp && m.state !== "destroyed").map((m) => m.id)).toEqual([orphan.id]);
+    expect(await resourceIds(s)).toContain(orphan.id);
   }, 300_000);
 });
