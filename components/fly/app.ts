@@ -1,10 +1,11 @@
 // A Fly app as a dynamic resource. Create adopts an existing app of the same name only when
-// `adopt` is set (textslash:adoptExisting); otherwise a name clash is an error. A `privateOnly`
+// `adopt` is set (textslash:adoptExisting); otherwise a name clash is an error, unless the app is
+// an empty one of the stack's organization that an earlier up created but never recorded. A `privateOnly`
 // app (the VM) keeps no public address: adoption releases any (`fly deploy` hands them out),
 // refresh notices one added later, and the next up releases it.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isFlyNotFound, type FlyClient } from "./client";
+import { FlyApiError, isFlyNotFound, type FlyClient } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
@@ -30,6 +31,34 @@ async function releasePublicIps(fly: FlyClient, appName: string): Promise<string
   return found;
 }
 
+/**
+ * After Fly refused the create: returns when the app is one an earlier up created but never recorded (its
+ * create's answer was lost), which is recorded instead. Only an app of the stack's organization with nothing
+ * in it qualifies: one with machines or volumes may be a deployment with data, which only
+ * textslash:adoptExisting takes over. Otherwise throws, saying which case it is.
+ */
+async function assertUnrecordedApp(fly: FlyClient, inputs: AppInputs, refused: FlyApiError): Promise<void> {
+  let app;
+  try {
+    app = await fly.apps.get(inputs.name);
+  } catch (err) {
+    if (isFlyNotFound(err)) throw refused; // taken by someone else
+    throw err;
+  }
+  if (app.orgSlug !== undefined && app.orgSlug !== inputs.orgSlug) throw refused;
+  const gone = new Set(["destroyed", "destroying", "pending_destroy"]);
+  const [machines, volumes] = await Promise.all([
+    fly.machines.list(inputs.name).then((ms) => ms.filter((m) => !gone.has(m.state))),
+    fly.volumes.list(inputs.name).then((vs) => vs.filter((v) => !gone.has(v.state))),
+  ]);
+  if (machines.length === 0 && volumes.length === 0) return;
+  throw new Error(
+    `app ${inputs.name} already exists in organization ${inputs.orgSlug} with ${machines.length} machine(s) and ${volumes.length} volume(s). ` +
+      `If it is your earlier deployment (the setup script's), set \`pulumi config set textslash:adoptExisting true\` to take it over; ` +
+      `otherwise choose another \`textslash:prefix\`.`,
+  );
+}
+
 const conn = flyConnection();
 export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   configure: conn.configure,
@@ -51,8 +80,14 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
         if (!isFlyNotFound(err)) throw err;
       }
     }
-    const app = await fly.apps.create({ name: inputs.name, orgSlug: inputs.orgSlug });
-    return { id: app.name, outs: { ...inputs, adopted: false, publicIps: [] } };
+    try {
+      const app = await fly.apps.create({ name: inputs.name, orgSlug: inputs.orgSlug });
+      return { id: app.name, outs: { ...inputs, adopted: false, publicIps: [] } };
+    } catch (err) {
+      if (!(err instanceof FlyApiError) || (err.status !== 409 && err.status !== 422)) throw err;
+      await assertUnrecordedApp(fly, inputs, err);
+      return { id: inputs.name, outs: { ...inputs, adopted: false, publicIps: [] } };
+    }
   },
   read: async (id, props: AppOutputs) => {
     const fly = conn.client();

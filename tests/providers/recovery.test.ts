@@ -145,3 +145,35 @@ describe("machine provider: an update of a machine found stopped", () => {
     expect(api.state().machines.find((m) => m.id === created.id)).toMatchObject({ state: "stopped", image: "registry.example/app:v2" });
   }, 30_000);
 });
+
+describe("app provider: an app of this name that the state does not know", () => {
+  const appInputs = (name: string) => ({ name, orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+
+  it("an empty one of the stack's organization, made by an up whose answer was lost, is recorded", async () => {
+    api.setFaults({ loseAnswers: { Apps_create: 1 } });
+    try {
+      await expect(appProvider.create!(appInputs("rec-app-lost"))).rejects.toThrow(/504/);
+    } finally {
+      api.setFaults({});
+    }
+    expect(api.state().apps).toContain("rec-app-lost");
+    await expect(appProvider.create!(appInputs("rec-app-lost"))).resolves.toMatchObject({ id: "rec-app-lost", outs: { adopted: false } });
+  });
+
+  it("one holding a machine or a volume is refused, naming adoptExisting and the prefix; nothing is written", async () => {
+    await appProvider.create!(appInputs("rec-app-used"));
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.volumes.create("rec-app-used", { name: "vm_data", region: "ord", sizeGb: 1 });
+    api.clearRequests();
+    await expect(appProvider.create!(appInputs("rec-app-used"))).rejects.toThrow(
+      /app rec-app-used already exists in organization personal with 0 machine\(s\) and 1 volume\(s\).*textslash:adoptExisting true.*textslash:prefix/,
+    );
+    expect(writes(api.requests())).toEqual(["POST /v1/apps"]);
+  });
+
+  it("one of another organization keeps Fly's refusal", async () => {
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.apps.create({ name: "rec-app-theirs", orgSlug: "someone-else" });
+    await expect(appProvider.create!(appInputs("rec-app-theirs"))).rejects.toThrow(/already taken/);
+  });
+});
