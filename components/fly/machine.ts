@@ -26,7 +26,8 @@ type MachineInputs = Omit<z.infer<typeof inputsSchema>, "config"> & { config: Ma
 /**
  * A machine that exists but did not come up (not started, or a check failing): the error carries
  * its id and outputs, so the engine records it as an initialization failure and the next up
- * updates that machine instead of creating a second one nobody tracks.
+ * updates that machine (instead of creating a second one nobody tracks, after a create; instead of
+ * believing the old config still runs, after an update).
  */
 export function keepFailedMachine(err: unknown, id: string, outs: Record<string, unknown>): Error {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -102,8 +103,16 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     }
   },
   update: async (id, _olds, news) => {
-    const m = await rolloutMachine(conn.client(), { appName: news.appName, machineId: id, name: news.name, config: news.config, minSecretsVersion: news.secretsVersion });
-    return { outs: { ...news, machineId: m.id } };
+    const outs = { ...news, machineId: id };
+    try {
+      await rolloutMachine(conn.client(), { appName: news.appName, machineId: id, name: news.name, config: news.config, minSecretsVersion: news.secretsVersion });
+    } catch (err) {
+      // Fly may already run the new config. Recording it (as an initialization failure) keeps the
+      // state truthful: the next up retries it, or rolls back to the old config if the stack reverts,
+      // where keeping the old outputs would make a revert look like "no changes" and leave it broken.
+      throw keepFailedMachine(err, id, outs);
+    }
+    return { outs };
   },
   delete: async (id, props) => {
     const fly = conn.client();

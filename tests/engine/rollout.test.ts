@@ -1,7 +1,8 @@
 // Issue 4 §3, machine rollouts through the real engine: a VM that is asleep when an update comes
 // stays asleep and its new config is verified by reading it back; a rollout whose check fails
-// fails with an error naming the check and its last output, and the next up recovers; a machine
-// that exists on Fly but not in the state (failed checks, or a lost create answer) is never doubled.
+// fails with an error naming the check and its last output, and the next up recovers (or, when the
+// config is reverted, rolls the machine back); a machine that exists on Fly but not in the state
+// (failed checks, or a lost create answer) is never doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pathOnly, resourceIds, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
@@ -51,6 +52,23 @@ describe("machine rollouts through the engine", () => {
     s.api.setFaults({});
     await s.up();
     expect(machineOf(s.relayApp)).toMatchObject({ state: "started", image: "registry.example/textslash-relay:v2" });
+    const writesBefore = s.api.writeCount();
+    await s.up();
+    expect(s.api.writeCount() - writesBefore).toBe(0);
+  }, 300_000);
+
+  it("after a failed rollout, reverting the config rolls the machine back (the state recorded what Fly runs)", async () => {
+    const before = machineOf(s.relayApp);
+    s.api.setFaults({ failingChecks: { health: "fake probe: v3 is broken" } });
+    await s.setConfig("relayImage", "registry.example/textslash-relay:v3");
+    const failed = await s.cli(["up", "--yes", "--skip-preview"]);
+    expect(failed.code).not.toBe(0);
+    expect(machineOf(s.relayApp)).toMatchObject({ id: before.id, image: "registry.example/textslash-relay:v3" });
+
+    s.api.setFaults({});
+    await s.setConfig("relayImage", before.image);
+    await s.up();
+    expect(machineOf(s.relayApp)).toMatchObject({ id: before.id, state: "started", image: before.image });
     const writesBefore = s.api.writeCount();
     await s.up();
     expect(s.api.writeCount() - writesBefore).toBe(0);
