@@ -30,7 +30,7 @@ export interface FlyStack {
   /** The local API's own log lines. */
   apiLog: string[];
   /** Runs `pulumi <args>` and records its output; never throws on exit code. */
-  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  cli(args: string[], options?: { kill?: AbortSignal }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** `pulumi up --yes --skip-preview`, failing the test with the engine's output when it fails. */
   up(): Promise<string>;
   setConfig(key: string, value: string, secret?: boolean): Promise<void>;
@@ -67,8 +67,8 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`textslash:${k}`, { value: v }])),
   });
   const transcript: string[] = [];
-  const cli = async (args: string[]) => {
-    const result = await project.cli(args);
+  const cli = async (args: string[], cliOptions?: { kill?: AbortSignal }) => {
+    const result = await project.cli(args, cliOptions);
     transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}\n${result.stderr}`);
     return result;
   };

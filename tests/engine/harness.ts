@@ -1,7 +1,7 @@
 // Test harness for engine tests: runs the real, pinned `pulumi` CLI (through Pulumi's Automation
 // API) on a throwaway copy of a program, with a temporary file backend and passphrase secrets
 // provider, and with everything that would reach the network turned off.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -53,8 +53,11 @@ export interface EngineProject {
   dir: string;
   stack: automation.Stack;
   env: Record<string, string>;
-  /** Runs the CLI directly, for commands the Automation API does not cover; never throws on exit code. */
-  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /**
+   * Runs the CLI directly, for commands the Automation API does not cover; never throws on exit code.
+   * `kill` aborts it with SIGKILL (an interrupted run: no graceful cancel).
+   */
+  cli(args: string[], options?: { kill?: AbortSignal }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The raw checkpoint of the stack as stored by the file backend. */
   readStateFile(): Promise<string>;
   cleanup(): Promise<void>;
@@ -98,13 +101,18 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
     dir: project,
     stack,
     env,
-    async cli(args) {
+    async cli(args, options = {}) {
       try {
-        const { stdout, stderr } = await run(join(binDir, "pulumi"), [...args, "--non-interactive"], {
+        const running = run(join(binDir, "pulumi"), [...args, "--non-interactive"], {
           cwd: project,
           env: { ...process.env, ...env },
           maxBuffer: 64 * 1024 * 1024,
         });
+        // The language host and plugins die with it, as in a power cut (killed alone, they would linger).
+        options.kill?.addEventListener("abort", () => {
+          if (running.child.pid !== undefined) killTree(running.child.pid);
+        });
+        const { stdout, stderr } = await running;
         return { code: 0, stdout, stderr };
       } catch (err) {
         const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -129,4 +137,26 @@ async function findFiles(dir: string, match: (name: string) => boolean): Promise
     entries.map((e) => (e.isDirectory() ? findFiles(join(dir, e.name), match) : [])),
   );
   return [...entries.filter((e) => e.isFile() && match(e.name)).map((e) => join(dir, e.name)), ...nested.flat()];
+}
+
+/** SIGKILL to a process and all its descendants, children first found from `ps`. */
+function killTree(root: number): void {
+  const children = new Map<number, number[]>();
+  for (const line of execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" }).split("\n")) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid !== undefined && ppid !== undefined && !Number.isNaN(pid)) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const all: number[] = [];
+  const walk = (pid: number): void => {
+    all.push(pid);
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  walk(root);
+  for (const pid of all) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
 }
