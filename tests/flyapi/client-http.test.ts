@@ -155,6 +155,16 @@ describe("errors", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a refused token says how to set a valid one; other statuses carry no such hint", async () => {
+    const { fly } = fakeClockClient();
+    server.script({ status: 401, body: { error: "unauthorized" } });
+    const refused = await failure(fly.apps.get("app-a"));
+    expect(refused.message).toMatch(/HTTP 401: unauthorized \(Fly refused the API token: set a valid one with `pulumi config set --secret textslash:flyApiToken <token>`/);
+    expect(refused.flyMessage).toBe("unauthorized");
+    server.script({ status: 404, body: { error: "app not found" } });
+    expect((await failure(fly.apps.get("app-a"))).message).toMatch(/HTTP 404: app not found$/);
+  });
+
   it("a non-JSON error body is quoted; an unexpected success shape is named", async () => {
     const { fly } = fakeClockClient();
     server.script({ status: 404, body: "404 page not found" });

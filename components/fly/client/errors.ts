@@ -12,6 +12,15 @@ export interface FlyApiErrorInit {
   cause?: unknown;
 }
 
+/** How to fix the answers a user can do something about; the others are the caller's to explain. */
+const HINTS: Record<number, string> = {
+  401:
+    "Fly refused the API token: set a valid one with `pulumi config set --secret textslash:flyApiToken <token>` " +
+    "or FLY_API_TOKEN; `fly tokens create org` makes one",
+  403: "the API token may not act on this app or organization: use a token of the organization that owns it (`fly tokens create org`)",
+  429: "Fly's rate limit held after every retry: wait a minute and run the command again; it resumes where it stopped",
+};
+
 export class FlyApiError extends Error {
   readonly method: string;
   readonly path: string;
@@ -23,7 +32,8 @@ export class FlyApiError extends Error {
     const where = `${init.method} ${init.path}`;
     const what = init.status === undefined ? "no response" : `HTTP ${init.status}`;
     const tries = init.attempts !== undefined && init.attempts > 1 ? ` after ${init.attempts} attempts` : "";
-    super(`Fly API ${where} failed${tries}: ${what}: ${init.flyMessage}`, init.cause === undefined ? undefined : { cause: init.cause });
+    const hint = HINTS[init.status ?? 0];
+    super(`Fly API ${where} failed${tries}: ${what}: ${init.flyMessage}${hint ? ` (${hint})` : ""}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "FlyApiError";
     this.method = init.method;
     this.path = init.path;
