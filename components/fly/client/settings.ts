@@ -7,7 +7,7 @@ export interface FlyConnectionSources {
   /** Explicit values win over everything. */
   baseUrl?: string | undefined;
   token?: string | undefined;
-  /** Values the caller read from stack config (e.g. `fly:apiUrl`, `fly:apiToken`). */
+  /** Values the caller read from stack config (`textslash:flyApiUrl`, `textslash:flyApiToken`). */
   config?: { apiUrl?: string | undefined; apiToken?: string | undefined } | undefined;
   /** Defaults to `process.env`; tests pass their own. */
   env?: Record<string, string | undefined> | undefined;
@@ -45,8 +45,8 @@ export function resolveFlyConnection(sources: FlyConnectionSources): FlyConnecti
   const token = firstNonEmpty(sources.token, sources.config?.apiToken, env["FLY_API_TOKEN"]);
   if (token === undefined) {
     throw new Error(
-      "No Fly API token: pass `token` to the client, set the stack secret `fly:apiToken` " +
-        "(pulumi config set --secret fly:apiToken ...), or export FLY_API_TOKEN (create one with `fly tokens create org`).",
+      "No Fly API token: set the stack secret `textslash:flyApiToken` " +
+        "(pulumi config set --secret textslash:flyApiToken ...) or export FLY_API_TOKEN (create one with `fly tokens create org`); the local sandbox (npm run sandbox:up) needs neither.",
     );
   }
   return { apiRoot: apiRootFromBaseUrl(baseUrl), token };
