@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   mkdirSync(sessionsDir, { recursive: true });
   appendFileSync(
     join(stateDir, "calls.jsonl"),
-    `${JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd(), uid: process.getuid?.(), home: process.env.HOME, hasRelayToken: "RELAY_SHARED_TOKEN" in process.env })}\n`,
+    `${JSON.stringify({ pid: process.pid, args: process.argv.slice(2), cwd: process.cwd(), uid: process.getuid?.(), home: process.env.HOME, hasRelayToken: "RELAY_SHARED_TOKEN" in process.env })}\n`,
   );
 
   let sessionId: string = randomUUID();

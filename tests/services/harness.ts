@@ -12,6 +12,7 @@ import type { BackoffOptions } from "../../services/relay/src/delivery";
 import { parseVmEnv, type VmEnv } from "../../services/vm/src/env";
 import { buildApp as buildVm, type Vm } from "../../services/vm/src/app";
 import { FakeTwilio } from "../../sandbox/fakes/fake-twilio";
+import { killIfAlive } from "./process-tree";
 
 export const fake = {
   accountSid: "ACfake",
@@ -29,6 +30,11 @@ export const fakeClaudeBin = resolve(__dirname, "../../sandbox/fakes/fake-claude
 const cleanups: (() => Promise<unknown>)[] = [];
 export async function cleanup(): Promise<void> {
   for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+}
+
+/** Registers a cleanup step for the current test (run by `cleanup()`, last registered first). */
+export function deferCleanup(step: () => Promise<unknown>): void {
+  cleanups.push(step);
 }
 
 export async function tempDir(prefix: string): Promise<string> {
@@ -182,6 +188,13 @@ export async function startVm(options: { relayUrl: string; port?: number; dataDi
     ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
   });
   const address = await vm.app.listen({ port: env.PORT, host: env.HOST });
+  const claudePids = async () =>
+    (await readFile(join(claudeState, "calls.jsonl"), "utf8").catch(() => ""))
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => (JSON.parse(l) as { pid: number }).pid);
+  // Runs after the close below (cleanups run last first): whatever a run left is killed.
+  cleanups.push(async () => killIfAlive(await claudePids()));
   cleanups.push(() => vm.app.close());
   return {
     ...vm,

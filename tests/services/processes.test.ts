@@ -1,21 +1,34 @@
 // The server entry points as real processes: start-up validation, root refusal, SIGTERM.
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { cleanup, fake, fakeClaudeBin, freePort, startStub, tempDir, until } from "./harness";
+import { cleanup, deferCleanup, fake, fakeClaudeBin, freePort, startStub, tempDir, until } from "./harness";
+import { killIfAlive, processAlive } from "./process-tree";
 
 afterEach(cleanup);
 
 const root = resolve(__dirname, "../..");
-const tsx = join(root, "node_modules/.bin/tsx");
 
+/**
+ * The service as its own process: node with tsx's loader, as the sandbox runs it, and not through the
+ * `tsx` CLI. That CLI runs the script in a child and relays SIGTERM to it, then SIGKILLs the child if
+ * the child has not reported the signal back over IPC within 30 ms (tsx 4.23 dist/cli.mjs,
+ * relaySignalToChild): on a loaded machine that killed the VM mid-shutdown (exit 143) and left its
+ * Claude run behind.
+ */
 function run(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(tsx, [join(root, entry)], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
   const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  deferCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exit;
+    }
+  });
   return { child, output: () => output, exit };
 }
 
@@ -36,9 +49,10 @@ describe("service processes", () => {
     expect(vm.output()).toContain("TASK_TIMEOUT_SECONDS: Too small: expected number to be >=1");
   });
 
-  it("on SIGTERM the vm stops a running task, keeps it in the inbox and exits 0", async () => {
+  it("on SIGTERM the vm itself stops a running task, keeps it in the inbox, exits 0 and leaves no claude behind", async () => {
     const relay = await startStub();
     const dataDir = await tempDir("vm-proc");
+    const claudeState = await tempDir("claude-proc");
     const port = await freePort();
     const vm = run("services/vm/src/server.ts", {
       PORT: String(port),
@@ -48,21 +62,34 @@ describe("service processes", () => {
       ANTHROPIC_API_KEY: "fake-anthropic-key",
       DATA_DIR: dataDir,
       CLAUDE_BIN: fakeClaudeBin,
-      FAKE_CLAUDE_STATE_DIR: await tempDir("claude-proc"),
+      FAKE_CLAUDE_STATE_DIR: claudeState,
       SHUTDOWN_GRACE_SECONDS: "0",
       VM_ALLOW_ROOT: "true",
     });
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok === true, 20_000, "vm up");
+    const claudePids = async () =>
+      (await readFile(join(claudeState, "calls.jsonl"), "utf8").catch(() => ""))
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => (JSON.parse(l) as { pid: number }).pid);
+    deferCleanup(async () => killIfAlive(await claudePids()));
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok === true, 60_000, "vm up");
     const accepted = await fetch(`http://127.0.0.1:${port}/tasks`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${fake.sharedToken}` },
-      body: JSON.stringify({ id: "SMfakeinflight", from: fake.user, text: "sleep 30", media: [] }),
+      body: JSON.stringify({ id: "SMfakeinflight", from: fake.user, text: "sleep 300", media: [] }),
     });
     expect(accepted.status).toBe(202);
-    await until(async () => ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { running: number }).running === 1, 10_000, "task running");
+    // Claude itself is running (it logged its call), not just the task taken from the queue.
+    await until(async () => (await claudePids()).length === 1, 60_000, "fake claude started");
+    const [claudePid] = await claudePids();
+    // The signal goes to the service's own process: its log lines carry the pid we signal.
+    const logged = vm.output().split("\n").find((l) => l.startsWith("{"));
+    expect((JSON.parse(logged ?? "{}") as { pid?: number }).pid).toBe(vm.child.pid);
+
     vm.child.kill("SIGTERM");
     expect(await vm.exit).toBe(0);
     expect(vm.output()).toContain("shutting down");
+    expect(processAlive(claudePid ?? 0)).toBe(false);
     expect((await readdir(join(dataDir, "inbox"))).filter((n) => n.endsWith("-SMfakeinflight.json"))).toHaveLength(1);
     // Handed back, not answered: the user gets the answer from the rerun after the next start.
     expect(relay.requests).toHaveLength(0);

@@ -34,6 +34,8 @@ export function runClaude(run: ClaudeRun): Promise<ClaudeOutcome> {
   if (run.sessionId) args.push("--resume", run.sessionId);
 
   return new Promise((resolve) => {
+    // Aborted while the task was being prepared: an abort listener added now would never fire.
+    if (run.signal?.aborted) return resolve({ kind: "error", message: "stopped: the VM is shutting down" });
     const child = spawn(run.bin, args, { cwd: run.cwd, env: run.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
