@@ -15,11 +15,25 @@ const healthCheck = (port: number): MachineCheck => ({
 /** Where the relay keeps its outbox and media: on the relay_data volume (see textslash-stack.ts). */
 export const RELAY_DATA_DIR = "/data/relay";
 
+/** The relay's own port: Fly Proxy forwards its public ports here, and the VM calls it here over 6PN. */
+export const RELAY_PORT = 3000;
+
+/**
+ * Where the VM posts its answers: the relay's private 6PN name on its own port, not Flycast or the
+ * public port 80, whose force_https answers plain HTTP with a 301 that loses every reply. The relay is
+ * always on, so `.internal` (which resolves started machines only) always has its address. Why this and
+ * not a Flycast port: docs/networking.md.
+ */
+export const relayCallbackUrl = (prefix: string): string => `http://${prefix}-relay.internal:${RELAY_PORT}`;
+
 export function relayMachineConfig(s: Settings): MachineConfig {
   return {
     image: s.relayImage,
     env: {
-      PORT: "3000",
+      PORT: String(RELAY_PORT),
+      // `::` is dual stack in Node: Fly Proxy reaches it over IPv4 (public and Flycast ports), the VM over
+      // 6PN (IPv6, `.internal`). 0.0.0.0 would refuse the VM's replies (docs: networking/app-services).
+      HOST: "::",
       CLAUDE_HOST: `http://${s.prefix}-vm.flycast`,
       PUBLIC_URL: `https://${s.prefix}-relay.fly.dev`,
       // The outbox must survive image updates (Fly replaces the root filesystem), so it lives on
@@ -30,7 +44,7 @@ export function relayMachineConfig(s: Settings): MachineConfig {
     services: [
       {
         protocol: "tcp",
-        internalPort: 3000,
+        internalPort: RELAY_PORT,
         ports: [
           { port: 80, handlers: ["http"], forceHttps: true },
           { port: 443, handlers: ["tls", "http"] },
@@ -40,7 +54,7 @@ export function relayMachineConfig(s: Settings): MachineConfig {
         minMachinesRunning: 1,
       },
     ],
-    checks: { health: healthCheck(3000) },
+    checks: { health: healthCheck(RELAY_PORT) },
     restart: { policy: "always" },
   };
 }
@@ -48,7 +62,7 @@ export function relayMachineConfig(s: Settings): MachineConfig {
 export function vmMachineConfig(s: Settings): MachineConfig {
   return {
     image: s.vmImage,
-    env: { PORT: "3001", RELAY_CALLBACK_URL: `http://${s.prefix}-relay.flycast` },
+    env: { PORT: "3001", RELAY_CALLBACK_URL: relayCallbackUrl(s.prefix) },
     guest: { cpuKind: "shared", cpus: s.vmCpus, memoryMb: s.vmMemoryMb },
     services: [
       {

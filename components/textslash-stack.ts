@@ -4,10 +4,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { DataLossGuard } from "./data-loss-guard";
-import { FlyService } from "./fly-service";
+import { FlyService, type IpKind } from "./fly-service";
 import { relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
 import { RandomToken } from "./random-token";
+
+/** The relay is public (Twilio calls it) and Flycast-reachable; the VM has only its Flycast address. */
+export const RELAY_IPS: IpKind[] = ["shared_v4", "v6", "private_v6"];
+export const VM_IPS: IpKind[] = ["private_v6"];
 
 export class TextslashStack extends pulumi.ComponentResource {
   readonly relay: FlyService;
@@ -27,7 +31,7 @@ export class TextslashStack extends pulumi.ComponentResource {
       {
         ...common,
         appName: names.relayApp,
-        ips: ["shared_v4", "v6", "private_v6"],
+        ips: RELAY_IPS,
         privateOnly: false,
         secrets: {
           TWILIO_ACCOUNT_SID: s.twilioAccountSid,
@@ -53,7 +57,7 @@ export class TextslashStack extends pulumi.ComponentResource {
       {
         ...common,
         appName: names.vmApp,
-        ips: ["private_v6"],
+        ips: VM_IPS,
         privateOnly: true,
         secrets: cfg.secrets.githubToken.apply((gh) => (gh ? { ...vmSecrets, GITHUB_TOKEN: gh } : vmSecrets)),
         volume: { name: "vm_data", sizeGb: s.volumeSizeGb, mountPath: "/data", allowDataLoss: s.allowDataLoss },

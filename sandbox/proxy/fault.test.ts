@@ -27,10 +27,11 @@ describe("SandboxProxy.setUnreachable", () => {
     const port = (upstream.address() as { port: number }).port;
     closers.push(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
 
-    const vm: ProxyMachine = { id: "m_vm", state: "stopped", autostop: "stop", autostart: true, minMachinesRunning: 0 };
+    const vm: ProxyMachine = { id: "m_vm", state: "stopped", autostop: "stop", autostart: true, minMachinesRunning: 0,
+      services: [{ internalPort: 3001, autostart: true, ports: [{ port: 80, handlers: ["http"], forceHttps: false }] }] };
     const starts: string[] = [];
     const backend: ProxyBackend = {
-      hasPublicIp: () => Promise.resolve(false),
+      ipTypes: () => Promise.resolve(["private_v6"]),
       machines: () => Promise.resolve([vm]),
       start: (_app, id) => {
         starts.push(id);

@@ -7,9 +7,16 @@ const machine = (state: string, services: FlyMachine["config"]["services"]): Fly
   ({ id: "m_1", name: "m", state: state as FlyMachine["state"], region: "ord", instanceId: "i", config: { image: "x", ...(services ? { services } : {}) }, checks: [], events: [] });
 
 describe("toProxyMachine", () => {
-  it("takes autostop, autostart and min_machines_running from the first service", () => {
-    expect(toProxyMachine(machine("started", [{ protocol: "tcp", internalPort: 3001, autostopMachines: "suspend", autostartMachines: true, minMachinesRunning: 0 }]), 4000))
-      .toEqual({ id: "m_1", state: "started", port: 4000, autostop: "suspend", autostart: true, minMachinesRunning: 0, healthy: true });
+  it("takes autostop, autostart and min_machines_running from the first service, and every service's ports", () => {
+    expect(toProxyMachine(machine("started", [{ protocol: "tcp", internalPort: 3001, autostopMachines: "suspend", autostartMachines: true, minMachinesRunning: 0,
+      ports: [{ port: 80, handlers: ["http"] }] }]), 4000))
+      .toEqual({ id: "m_1", state: "started", port: 4000, autostop: "suspend", autostart: true, minMachinesRunning: 0, healthy: true, listen: { port: undefined, host: undefined },
+        services: [{ internalPort: 3001, autostart: true, ports: [{ port: 80, handlers: ["http"], forceHttps: false }] }] });
+  });
+
+  it("reads where the process listens from the config's PORT and HOST", () => {
+    const m = { ...machine("started", undefined), config: { image: "x", env: { PORT: "3000", HOST: "::" } } };
+    expect(toProxyMachine(m, 1).listen).toEqual({ port: 3000, host: "::" });
   });
 
   it("is healthy only when every configured check passes", () => {

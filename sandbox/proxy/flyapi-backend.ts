@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { FlyClient, isFlyConflict, type FlyMachine } from "../../components/fly/client";
+import { machineViewOf } from "./machine-view";
 import type { ProxyBackend, ProxyMachine } from "./proxy";
 
 // The proxy's view of the platform read from the local Fly API over HTTP, as Fly Proxy is a client
-// of the platform too: apps, public IPs and machines (with their service's autostop/autostart/
+// of the platform too: apps, IP assignments and machines (with their service's autostop/autostart/
 // min_machines_running) come from the API; start/stop/suspend go through the API's machine
 // endpoints, so the API's state and the running processes agree. Only the local port of a running
 // machine comes from the process runtime (Fly Proxy would use the machine's private address).
@@ -49,9 +50,8 @@ export class FlyApiBackend implements ProxyBackend {
     return parsed.data.apps;
   }
 
-  async hasPublicIp(app: string): Promise<boolean> {
-    const ips = await this.client().ips.list(app);
-    return ips.some((ip) => ip.type !== "private_v6");
+  async ipTypes(app: string): Promise<string[]> {
+    return (await this.client().ips.list(app)).map((ip) => ip.type);
   }
 
   async machines(app: string): Promise<ProxyMachine[]> {
@@ -99,18 +99,9 @@ export class FlyApiBackend implements ProxyBackend {
   }
 }
 
-/** Fly Proxy follows the first service's settings; a machine with no service is never auto-stopped. */
+/** The proxy's view of a machine as the API returns it (see machine-view.ts); routed to only when the API says started. */
 export function toProxyMachine(machine: FlyMachine, port: number | undefined): ProxyMachine {
-  const service = machine.config.services?.[0];
   const expected = Object.keys(machine.config.checks ?? {});
   const healthy = expected.every((name) => machine.checks.find((c) => c.name === name)?.status === "passing");
-  return {
-    id: machine.id,
-    state: machine.state,
-    port: machine.state === "started" ? port : undefined,
-    autostop: service?.autostopMachines ?? "off",
-    autostart: service?.autostartMachines ?? false,
-    minMachinesRunning: service?.minMachinesRunning ?? 0,
-    healthy,
-  };
+  return { id: machine.id, state: machine.state, port: machine.state === "started" ? port : undefined, ...machineViewOf(machine.config), healthy };
 }

@@ -13,7 +13,7 @@ function stubBackend(machines: Record<string, ProxyMachine[]>, withApps: boolean
   const stops: string[] = [];
   const backend: ProxyBackend & { stops: string[] } = {
     stops,
-    hasPublicIp: () => Promise.resolve(false),
+    ipTypes: () => Promise.resolve([]),
     machines: (app) => Promise.resolve(machines[app] ?? []),
     start: () => Promise.reject(new Error("not used")),
     stop: (_app, id, mode) => {

@@ -1,12 +1,16 @@
 import http from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";
-import { routeFor } from "./routing";
+import { decide, listenProblem, servicePortFor, type ListenAddress, type ProxyService } from "./fly-proxy-rules";
+import { routeFor, type Route } from "./routing";
 
-// A Fly-Proxy-like HTTP forward proxy for the sandbox: routes by requested host, starts a stopped
-// machine when a request arrives (auto-start) and stops or suspends a machine idle for idleMs
-// (auto-stop), never going below min_machines_running. It talks to machines through a backend
-// so it works over the local Fly API or directly over the process runtime.
+// A Fly-Proxy-like HTTP forward proxy for the sandbox. It applies Fly's routing rules (fly-proxy-rules.ts):
+// `.flycast` only for an app holding a private_v6 address and only to a port a service declares, with that
+// port's handlers (force_https answers 301); `.fly.dev` only for an app with a public address; `.internal`
+// straight to a started machine's own port, waking nothing. It starts a stopped machine when a request
+// arrives for an autostart service (auto-start) and stops or suspends a machine idle for idleMs (auto-stop),
+// never going below min_machines_running. It talks to machines through a backend, so it works over the local
+// Fly API or directly over the process runtime.
 
 export interface ProxyMachine {
   id: string;
@@ -22,6 +26,10 @@ export interface ProxyMachine {
    * for the checks is not raced by auto-stop. Undefined = healthy (no checks known).
    */
   healthy?: boolean;
+  /** The machine config's services (none: Fly Proxy routes nothing to it). */
+  services?: ProxyService[];
+  /** Where its process listens in machine terms (PORT, HOST), when known. */
+  listen?: ListenAddress;
 }
 
 export interface ProxyBackend {
@@ -30,7 +38,8 @@ export interface ProxyBackend {
    * is watched for idleness too, as Fly Proxy does, not only machines the proxy woke itself.
    */
   apps?(): Promise<string[]>;
-  hasPublicIp(app: string): Promise<boolean>;
+  /** The types of the app's IP assignments (v4, v6, shared_v4, private_v6). */
+  ipTypes(app: string): Promise<string[]>;
   machines(app: string): Promise<ProxyMachine[]>;
   /** Starts the machine and resolves with its port once it is healthy. */
   start(app: string, id: string): Promise<number>;
@@ -40,6 +49,12 @@ export interface ProxyBackend {
 export interface ProxyOptions { backend: ProxyBackend; idleMs: number; log?: (line: string) => void }
 
 interface Activity { app: string; inFlight: number; lastSeen: number }
+
+type Resolution =
+  | { kind: "unreachable"; why: string }
+  | { kind: "unavailable"; status: 502 | 503; why: string }
+  | { kind: "redirect"; location: string }
+  | { kind: "forward"; id: string; port: number; viaProxy: boolean; httpHandler: boolean };
 
 export class SandboxProxy {
   private server?: http.Server;
@@ -80,82 +95,148 @@ export class SandboxProxy {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const route = routeFor(req.headers.host, req.url ?? "/");
-    if (!route) return void res.writeHead(404).end("sandbox proxy: unknown host; use <app>.flycast or <app>.fly.dev\n");
+  /** Where a request goes, by Fly's rules: a machine (woken when its service autostarts), a redirect, or nowhere. */
+  private async resolve(route: Route): Promise<Resolution> {
     const { backend } = this.options;
-    if (route.network === "public" && !(await backend.hasPublicIp(route.app))) {
-      return void res.writeHead(404).end(`sandbox proxy: ${route.app} has no public IP\n`);
+    const [ipTypes, machines] = await Promise.all([route.network === "internal" ? [] : backend.ipTypes(route.app), backend.machines(route.app)]);
+    const decision = decide(route, ipTypes, machines.flatMap((m) => m.services ?? []));
+    if (decision.kind === "unreachable") return decision;
+    if (decision.kind === "redirect") return { kind: "redirect", location: decision.location };
+    if (decision.kind === "direct") {
+      const started = machines.find((m) => m.state === "started" && m.port !== undefined);
+      if (!started?.port) return { kind: "unreachable", why: `${route.app}.internal has no AAAA record: no started machine (stopped ones are not listed, and 6PN wakes nothing)` };
+      const problem = listenProblem(started.listen ?? {}, { kind: "direct", port: decision.port });
+      if (problem) return { kind: "unreachable", why: `${route.app}.internal:${decision.port} refused the connection: ${problem}` };
+      return { kind: "forward", id: started.id, port: started.port, viaProxy: false, httpHandler: false };
     }
-    if (this.unreachable.has(route.app)) return void res.writeHead(503).end(`sandbox proxy: ${route.app} is unreachable (fault injected)\n`);
+    const serving = machines.filter((m) => servicePortFor(m.services ?? [], route.port) !== undefined);
     let target: { id: string; port: number } | undefined;
     try {
-      target = await this.pickMachine(route.app);
+      target = await this.pickMachine(route.app, serving, decision.service.autostart);
     } catch (error) {
       this.log(`[proxy] ${route.app}: ${(error as Error).message}`);
     }
-    if (!target) return void res.writeHead(503).end(`sandbox proxy: no machine of ${route.app} could serve the request\n`);
-    const activity = this.activity.get(target.id) ?? { app: route.app, inFlight: 0, lastSeen: Date.now() };
-    this.activity.set(target.id, activity);
-    activity.inFlight += 1;
-    const done = (): void => { activity.inFlight -= 1; activity.lastSeen = Date.now(); };
-    const headers = { ...req.headers };
+    if (!target) return { kind: "unavailable", status: 503, why: `no machine of ${route.app} could serve the request` };
+    const machine = machines.find((m) => m.id === target.id);
+    const problem = listenProblem(machine?.listen ?? {}, { kind: "proxy", internalPort: decision.service.internalPort });
+    if (problem) return { kind: "unavailable", status: 502, why: `${route.app} machine ${target.id}: ${problem}` };
+    return { kind: "forward", id: target.id, port: target.port, viaProxy: true, httpHandler: decision.httpHandler };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const route = routeFor(req.headers.host, req.url ?? "/");
+    if (!route) return void res.writeHead(404).end("sandbox proxy: unknown host; use <app>.flycast, <app>.internal:<port>, <app>.fly.dev or /_public/<app>\n");
+    if (this.unreachable.has(route.app)) return void res.writeHead(503).end(`sandbox proxy: ${route.app} is unreachable (fault injected)\n`);
+    let resolution: Resolution;
+    try {
+      resolution = await this.resolve(route);
+    } catch (error) {
+      resolution = { kind: "unavailable", status: 503, why: `${route.app}: ${(error as Error).message}` };
+    }
+    if (resolution.kind === "unreachable") {
+      // No DNS answer or no listener: the client gets a connection error, never an HTTP status.
+      this.log(`[proxy] ${req.method ?? "?"} ${route.hostname}:${route.port}${route.path}: ${resolution.why}`);
+      req.socket.destroy();
+      return;
+    }
+    if (resolution.kind === "unavailable") return void res.writeHead(resolution.status).end(`sandbox proxy: ${resolution.why}\n`);
+    if (resolution.kind === "redirect") {
+      this.log(`[proxy] ${req.method ?? "?"} http://${route.hostname}:${route.port}${route.path}: 301 to ${resolution.location} (force_https)`);
+      req.resume();
+      return void res.writeHead(301, { location: resolution.location, "content-length": "0" }).end();
+    }
+    const { id, port } = resolution;
+    const done = resolution.viaProxy ? this.track(route.app, id) : (): void => undefined;
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
     delete headers["proxy-connection"];
-    const upstream = http.request({ host: "127.0.0.1", port: target.port, path: route.path, method: req.method, headers }, (up) => {
+    if (resolution.httpHandler) {
+      // What Fly's http handler adds (docs: networking/services, "HTTP handler").
+      Object.assign(headers, {
+        "x-forwarded-proto": route.scheme,
+        "x-forwarded-port": String(route.port),
+        "fly-forwarded-port": String(route.port),
+        "x-forwarded-ssl": route.scheme === "https" ? "on" : "off",
+      });
+    }
+    const upstream = http.request({ host: "127.0.0.1", port, path: route.path, method: req.method, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
       up.once("close", done);
     });
     upstream.once("error", (error) => {
       done();
-      if (!res.headersSent) res.writeHead(502).end(`sandbox proxy: ${route.app} machine ${target.id}: ${error.message}\n`);
+      if (!res.headersSent) res.writeHead(502).end(`sandbox proxy: ${route.app} machine ${id}: ${error.message}\n`);
       else res.destroy();
     });
     req.pipe(upstream);
   }
 
-  /** CONNECT <app>.flycast:80: a raw tunnel to the machine; an open tunnel counts as in flight. */
+  /** CONNECT <host>:<port>: a raw tunnel to the machine, by the same rules; an open tunnel counts as in flight. */
   private async tunnel(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const route = routeFor(undefined, `http://${req.url ?? ""}/`);
     const refuse = (why: string): void => void socket.end(`HTTP/1.1 502 Bad Gateway\r\n\r\nsandbox proxy: ${why}\n`);
-    // A TLS tunnel to .fly.dev would reach a plain-HTTP process; local callers use /_public/<app>.
-    if (route?.network !== "private") return refuse(`cannot tunnel to ${req.url ?? "?"}; use http://<app>.flycast or /_public/<app>`);
+    if (!route) return refuse(`cannot tunnel to ${req.url ?? "?"}; use <app>.flycast, <app>.internal:<port> or /_public/<app>`);
     if (this.unreachable.has(route.app)) return refuse(`${route.app} is unreachable (fault injected)`);
-    let target: { id: string; port: number } | undefined;
+    let resolution: Resolution;
     try {
-      target = await this.pickMachine(route.app);
+      resolution = await this.resolve(route);
     } catch (error) {
-      this.log(`[proxy] ${route.app}: ${(error as Error).message}`);
+      resolution = { kind: "unavailable", status: 503, why: (error as Error).message };
     }
-    if (!target) return refuse(`no machine of ${route.app} could serve the request`);
-    const activity = this.activity.get(target.id) ?? { app: route.app, inFlight: 0, lastSeen: Date.now() };
-    this.activity.set(target.id, activity);
-    activity.inFlight += 1;
-    const upstream = net.connect(target.port, "127.0.0.1", () => {
+    if (resolution.kind === "unreachable" || resolution.kind === "unavailable") {
+      this.log(`[proxy] CONNECT ${req.url ?? "?"}: ${resolution.why}`);
+      return refuse(resolution.why);
+    }
+    if (resolution.kind === "redirect") {
+      // The tunnel carries HTTP: answer its first request the way Fly Proxy does, then close.
+      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      const answer = (chunk: Buffer): void => {
+        const path = /^[A-Z]+ (\S+) HTTP/.exec(chunk.toString("latin1"))?.[1] ?? "/";
+        const location = `https://${route.hostname}${path.startsWith("/") ? path : new URL(path).pathname}`;
+        socket.end(`HTTP/1.1 301 Moved Permanently\r\nlocation: ${location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      };
+      if (head.length) answer(head);
+      else socket.once("data", answer);
+      return;
+    }
+    const done = resolution.viaProxy ? this.track(route.app, resolution.id) : (): void => undefined;
+    const upstream = net.connect(resolution.port, "127.0.0.1", () => {
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length) upstream.write(head);
       upstream.pipe(socket);
       socket.pipe(upstream);
     });
     let closed = false;
-    const done = (): void => {
+    const close = (): void => {
       if (closed) return;
       closed = true;
-      activity.inFlight -= 1;
-      activity.lastSeen = Date.now();
+      done();
       upstream.destroy();
       socket.destroy();
     };
-    upstream.once("error", done).once("close", done);
-    socket.once("error", done).once("close", done);
+    upstream.once("error", close).once("close", close);
+    socket.once("error", close).once("close", close);
   }
 
-  /** A running machine if any, else auto-start a stopped one (as Fly Proxy does). */
-  private async pickMachine(app: string): Promise<{ id: string; port: number } | undefined> {
-    const machines = await this.options.backend.machines(app);
+  /** Counts a request through Fly Proxy as activity (6PN traffic bypasses the proxy and counts for nothing). */
+  private track(app: string, id: string): () => void {
+    const activity = this.activity.get(id) ?? { app, inFlight: 0, lastSeen: Date.now() };
+    this.activity.set(id, activity);
+    activity.inFlight += 1;
+    let finished = false;
+    return () => {
+      if (finished) return;
+      finished = true;
+      activity.inFlight -= 1;
+      activity.lastSeen = Date.now();
+    };
+  }
+
+  /** A running machine if any, else auto-start a stopped one when its service allows (as Fly Proxy does). */
+  private async pickMachine(app: string, machines: ProxyMachine[], autostart: boolean): Promise<{ id: string; port: number } | undefined> {
     const running = machines.find((m) => m.state === "started" && m.port);
     if (running?.port) return { id: running.id, port: running.port };
-    const sleeping = machines.find((m) => m.autostart && (m.state === "stopped" || m.state === "suspended"));
+    const sleeping = autostart ? machines.find((m) => m.state === "stopped" || m.state === "suspended") : undefined;
     if (!sleeping) return undefined;
     this.log(`[proxy] ${app}/${sleeping.id} waking (auto-start on request)`);
     const port = await this.options.backend.start(app, sleeping.id);

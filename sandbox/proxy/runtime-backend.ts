@@ -1,38 +1,38 @@
+import type { IpType, MachineConfig } from "../../components/fly/client";
 import type { ProcessRuntime } from "../runtime/process-runtime";
 import type { MachineSpecInput } from "../runtime/spec";
+import { machineViewOf } from "./machine-view";
 import type { ProxyBackend, ProxyMachine } from "./proxy";
 
-// A proxy backend straight over the process runtime, for use before (or without) the local Fly
-// API: machines are registered here with their service settings. The Fly-API-backed backend
-// replaces it once sandbox/flyapi lands, keeping the same ProxyBackend interface.
+// A proxy backend straight over the process runtime, without the local Fly API: each machine is
+// registered with the app's IP types and its machine config (the one the program deploys, so routing
+// follows the same services, handlers and env), plus the runtime spec that runs it.
 export interface RegisteredMachine {
   spec: MachineSpecInput;
-  autostop: ProxyMachine["autostop"];
-  autostart: boolean;
-  minMachinesRunning: number;
+  config: MachineConfig;
 }
 
 export class RuntimeBackend implements ProxyBackend {
-  private readonly registry = new Map<string, { publicIp: boolean; machines: RegisteredMachine[] }>();
+  private readonly registry = new Map<string, { ips: IpType[]; machines: RegisteredMachine[] }>();
   private readonly suspended = new Set<string>();
 
   constructor(private readonly runtime: ProcessRuntime) {}
 
-  register(app: string, publicIp: boolean, machine: RegisteredMachine): void {
-    const entry = this.registry.get(app) ?? { publicIp, machines: [] };
+  register(app: string, ips: IpType[], machine: RegisteredMachine): void {
+    const entry = this.registry.get(app) ?? { ips, machines: [] };
     entry.machines.push(machine);
     this.registry.set(app, entry);
   }
 
-  hasPublicIp(app: string): Promise<boolean> {
-    return Promise.resolve(this.registry.get(app)?.publicIp ?? false);
+  ipTypes(app: string): Promise<string[]> {
+    return Promise.resolve([...(this.registry.get(app)?.ips ?? [])]);
   }
 
   machines(app: string): Promise<ProxyMachine[]> {
     return Promise.resolve((this.registry.get(app)?.machines ?? []).map((m) => {
       const port = this.runtime.portOf(m.spec.id);
       const state = port ? "started" : this.suspended.has(m.spec.id) ? "suspended" : "stopped";
-      return { id: m.spec.id, state, port, autostop: m.autostop, autostart: m.autostart, minMachinesRunning: m.minMachinesRunning };
+      return { id: m.spec.id, state, port, ...machineViewOf(m.config) };
     }));
   }
 

@@ -6,10 +6,15 @@ import { FakeTwilio, inboundParams, sendSignedWebhook } from "../fakes/fake-twil
 import { ProcessRuntime } from "../runtime/process-runtime";
 import { SandboxProxy } from "./proxy";
 import { RuntimeBackend } from "./runtime-backend";
+import { specFor, stackMachines } from "../testing/stack-machines";
 import { waitFor } from "../testing/wait-for";
 
-// The whole message path without Pulumi or the Fly API: fake Twilio → proxy public route → relay
-// → proxy .flycast → VM (woken) → fake claude → proxy .flycast → relay callback → fake Twilio.
+// The whole message path without Pulumi or the Fly API, on the program's own machine configs and IP
+// assignments (components/machine-configs.ts, textslash-stack.ts), routed by Fly Proxy's rules:
+// fake Twilio → proxy public route (https) → relay → proxy .flycast → VM (woken) → fake claude →
+// the VM's RELAY_CALLBACK_URL → relay callback → fake Twilio. With the earlier wiring
+// (RELAY_CALLBACK_URL=http://<prefix>-relay.flycast, port 80 with force_https) every reply got a 301
+// and was lost, and this test timed out waiting for the first one.
 const repoRoot = path.resolve(__dirname, "../..");
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,7 +28,7 @@ describe("relay and VM wired through the sandbox proxy", () => {
     const twilioUrl = await twilio.start();
     const lines: string[] = [];
     const backend = { current: undefined as RuntimeBackend | undefined };
-    const proxy = new SandboxProxy({ backend: { hasPublicIp: (a) => backend.current!.hasPublicIp(a), machines: (a) => backend.current!.machines(a),
+    const proxy = new SandboxProxy({ backend: { ipTypes: (a) => backend.current!.ipTypes(a), machines: (a) => backend.current!.machines(a),
       start: (a, id) => backend.current!.start(a, id), stop: (a, id, m) => backend.current!.stop(a, id, m) }, idleMs: 800, log: (l) => lines.push(l) });
     const proxyUrl = await proxy.listen();
     const runtime = new ProcessRuntime({ repoRoot, stateDir, proxyUrl, stopTimeoutMs: 10_000, log: (l) => lines.push(l),
@@ -32,21 +37,20 @@ describe("relay and VM wired through the sandbox proxy", () => {
     backend.current = new RuntimeBackend(runtime);
     cleanups.push(async () => { await proxy.close(); await runtime.stopAll(); await twilio.stop(); rmSync(stateDir, { recursive: true, force: true }); });
 
+    const { relay, vm } = stackMachines("local", { vmAutostop: "suspend" });
     const shared = { RELAY_SHARED_TOKEN: "fake-relay-shared-token" };
-    backend.current.register("local-relay", true, { autostop: "off", autostart: true, minMachinesRunning: 1, spec: {
-      id: "m_relay", appName: "local-relay", image: "ghcr.io/sendtwothreeyears/textslash-relay:latest",
-      env: { PUBLIC_URL: "https://local-relay.fly.dev", CLAUDE_HOST: "http://local-vm.flycast", TWILIO_WHATSAPP_NUMBER: "+15550000000",
-        ALLOWED_PHONE_NUMBERS: "+15550001111", LOG_LEVEL: "warn" },
-      secrets: { ...shared, TWILIO_ACCOUNT_SID: "ACfake", TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" },
-      mounts: [{ volumeId: "vol_relay", path: "/data" }], checks: [{ name: "health", path: "/health" }] } });
-    backend.current.register("local-vm", false, { autostop: "suspend", autostart: true, minMachinesRunning: 0, spec: {
-      id: "m_vm", appName: "local-vm", image: "ghcr.io/sendtwothreeyears/textslash-vm:latest",
-      env: { RELAY_CALLBACK_URL: "http://local-relay.flycast", DATA_DIR: "/data", LOG_LEVEL: "warn" },
-      secrets: { ...shared, ANTHROPIC_API_KEY: "fake-anthropic-key" },
-      mounts: [{ volumeId: "vol_vm", path: "/data" }], checks: [{ name: "health", path: "/health" }] } });
+    backend.current.register(relay.app, relay.ips, { config: relay.config, spec: specFor("m_relay", relay, { volumeId: "vol_relay",
+      env: { TWILIO_WHATSAPP_NUMBER: "+15550000000", ALLOWED_PHONE_NUMBERS: "+15550001111", LOG_LEVEL: "warn" },
+      secrets: { ...shared, TWILIO_ACCOUNT_SID: "ACfake", TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" } }) });
+    backend.current.register(vm.app, vm.ips, { config: vm.config, spec: specFor("m_vm", vm, { volumeId: "vol_vm",
+      env: { LOG_LEVEL: "warn" }, secrets: { ...shared, ANTHROPIC_API_KEY: "fake-anthropic-key" } }) });
+    await runtime.start(specFor("m_relay", relay, { volumeId: "vol_relay",
+      env: { TWILIO_WHATSAPP_NUMBER: "+15550000000", ALLOWED_PHONE_NUMBERS: "+15550001111", LOG_LEVEL: "warn" },
+      secrets: { ...shared, TWILIO_ACCOUNT_SID: "ACfake", TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" } }));
+    await runtime.waitHealthy("m_relay");
 
     const send = async (body: string, sid: string) => sendSignedWebhook({
-      relayUrl: `${proxyUrl}/_public/local-relay`, publicUrl: "https://local-relay.fly.dev", authToken: "fake-twilio-auth-token",
+      relayUrl: `${proxyUrl}/_public/${relay.app}`, publicUrl: `https://${relay.app}.fly.dev`, authToken: "fake-twilio-auth-token",
       params: inboundParams({ from: "whatsapp:+15550001111", to: "whatsapp:+15550000000", body, accountSid: "ACfake", messageSid: sid }) });
 
     expect((await send("hello", "SMfake0001")).status).toBe(200);
@@ -59,5 +63,6 @@ describe("relay and VM wired through the sandbox proxy", () => {
     expect(twilio.messages.map((m) => m.to)).toEqual(["whatsapp:+15550001111", "whatsapp:+15550001111"]);
     expect(twilio.messages[1]?.body).toMatch(/turn 2/i);
     expect(lines.filter((l) => l.includes("local-vm/m_vm waking"))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes("force_https")), "no request of the message path was redirected").toEqual([]);
   }, 120_000);
 });

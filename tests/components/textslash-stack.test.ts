@@ -87,7 +87,7 @@ describe("TextslashStack", () => {
     expect(byType("FlyApp").map((c) => c.inputs.name).sort()).toEqual(["unit-relay", "unit-vm"]);
     const vmMachine = created.find((c) => c.name === "vm-machine")!.inputs as { config: Record<string, unknown> };
     expect(vmMachine.config).toMatchObject({
-      env: { PORT: "3001", RELAY_CALLBACK_URL: "http://unit-relay.flycast" },
+      env: { PORT: "3001", RELAY_CALLBACK_URL: "http://unit-relay.internal:3000" },
       guest: { cpuKind: "shared", memoryMb: 2048 },
       mounts: [{ volume: "vol_1", path: "/data" }],
       services: [{ internalPort: 3001, ports: [{ port: 80 }], autostopMachines: "stop", autostartMachines: true }],
@@ -95,7 +95,7 @@ describe("TextslashStack", () => {
     });
     const relayMachine = created.find((c) => c.name === "relay-machine")!.inputs as { config: Record<string, unknown> };
     expect(relayMachine.config).toMatchObject({
-      env: { CLAUDE_HOST: "http://unit-vm.flycast", PUBLIC_URL: "https://unit-relay.fly.dev", RELAY_DATA_DIR: "/data/relay" },
+      env: { PORT: "3000", HOST: "::", CLAUDE_HOST: "http://unit-vm.flycast", PUBLIC_URL: "https://unit-relay.fly.dev", RELAY_DATA_DIR: "/data/relay" },
       mounts: [{ volume: "vol_1", path: "/data" }],
       services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1, ports: [{ port: 80 }, { port: 443 }] }],
     });

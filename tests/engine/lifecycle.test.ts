@@ -65,7 +65,7 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     const vmLive = await s.fly.machines.get(s.vmApp, vm.id);
     expect(vmLive.region).toBe("ord");
     expect(vmLive.config).toMatchObject({
-      env: { PORT: "3001", RELAY_CALLBACK_URL: "http://life-relay.flycast" },
+      env: { PORT: "3001", RELAY_CALLBACK_URL: "http://life-relay.internal:3000" },
       guest: { cpuKind: "shared", cpus: 1, memoryMb: 2048 },
       mounts: [{ volume: ids.vmVolume, path: "/data" }],
       services: [{ internalPort: 3001, ports: [{ port: 80 }], autostopMachines: "stop", autostartMachines: true, minMachinesRunning: 0 }],
@@ -73,7 +73,7 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     });
     const relayLive = await s.fly.machines.get(s.relayApp, relay.id);
     expect(relayLive.config).toMatchObject({
-      env: { PORT: "3000", CLAUDE_HOST: "http://life-vm.flycast", PUBLIC_URL: "https://life-relay.fly.dev", RELAY_DATA_DIR: "/data/relay" },
+      env: { PORT: "3000", HOST: "::", CLAUDE_HOST: "http://life-vm.flycast", PUBLIC_URL: "https://life-relay.fly.dev", RELAY_DATA_DIR: "/data/relay" },
       guest: { memoryMb: 256 },
       mounts: [{ volume: ids.relayVolume, path: "/data" }],
       services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1 }],
