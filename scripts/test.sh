@@ -4,6 +4,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# A supported Node (22+) first on PATH: the machine's own, or the .nvmrc pin from npm.
+source scripts/node-env.sh
 step() { printf '\n== %s\n' "$*"; }
 
 # The services are npm packages of their own (each image installs only its own deps).
