@@ -16,7 +16,7 @@ module="$root/scripts/toolchain"
 say() { printf 'toolchain: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-command -v node >/dev/null || die "node is not on PATH; install Node.js 20.19+ (or 22+) first"
+command -v node >/dev/null || die "node is not on PATH; install Node.js 22+ first (or run scripts/node.sh, which brings one from the npm registry)"
 # The one place the version is named: the exact pin of @pulumi/pulumi in package.json.
 version=$(node -p "require('$root/package.json').dependencies['@pulumi/pulumi']")
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
