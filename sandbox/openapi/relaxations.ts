@@ -1,4 +1,4 @@
-// Where Fly's OpenAPI document and Fly's real behaviour disagree (/work/shared/fly/README.md, "Known
+// Where Fly's OpenAPI document and Fly's real behaviour disagree (../shared/fly/README.md, "Known
 // disagreements"), the validator accepts both forms. Each relaxation below names the README row it follows.
 // Request-side relaxations can be switched off (`clientForms`) to check that a client sends the document's form.
 

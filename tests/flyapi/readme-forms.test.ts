@@ -1,4 +1,4 @@
-// The local Fly API against the README's "known disagreements" (/work/shared/fly/README.md): the server side
+// The local Fly API against the README's "known disagreements" (../shared/fly/README.md): the server side
 // accepts both forms, and answers in the form Fly answers. Raw HTTP, so this checks the API, not the client;
 // every response is still checked against the document.
 import { afterAll, describe, expect, it } from "vitest";
