@@ -1,9 +1,27 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackExists } from "./pulumi";
 import { repoRoot, sandboxPaths } from "./state";
+
+// Every command line this module starts, recorded before it runs: a secret must never be in one
+// (any user of the machine can read a running process's argv through ps or /proc/<pid>/cmdline).
+const spawned = vi.hoisted(() => [] as string[][]);
+vi.mock("node:child_process", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:child_process")>();
+  const record = <F extends (...args: never[]) => unknown>(fn: F): F => {
+    const wrapped = ((file: string, args?: unknown, ...rest: unknown[]) => {
+      spawned.push([file, ...(Array.isArray(args) ? args.map(String) : [])]);
+      return (fn as unknown as (...a: unknown[]) => unknown)(file, args, ...rest);
+    }) as unknown as F;
+    // execFile's promisified form resolves { stdout, stderr } through this symbol.
+    const custom = (fn as unknown as Record<symbol, unknown>)[Symbol.for("nodejs.util.promisify.custom")];
+    if (custom) Object.assign(wrapped, { [Symbol.for("nodejs.util.promisify.custom")]: record(custom as F) });
+    return wrapped;
+  };
+  return { ...actual, spawn: record(actual.spawn), execFile: record(actual.execFile), spawnSync: record(actual.spawnSync), execFileSync: record(actual.execFileSync) };
+});
 
 // The sandbox stack's plumbing with the real pinned CLI: the stack is created in the sandbox's own
 // file backend, its config (salt, fake secrets) lands in .sandbox/Pulumi.sandbox.yaml and nothing
@@ -21,7 +39,9 @@ describe("sandbox stack plumbing", () => {
     await ensureStack(paths, pulumi);
     await ensureStack(paths, pulumi); // idempotent
     expect(await stackExists(pulumi)).toBe(true);
-    await setStackConfig(paths, pulumi, sandboxStackConfig("http://127.0.0.1:4321"));
+    const config = sandboxStackConfig("http://127.0.0.1:4321");
+    spawned.length = 0;
+    await setStackConfig(paths, pulumi, config);
     expect(existsSync(path.join(repoRoot, "Pulumi.sandbox.yaml"))).toBe(false);
     const file = readFileSync(paths.stackConfig, "utf8");
     expect(file).toContain("encryptionsalt:");
@@ -30,6 +50,14 @@ describe("sandbox stack plumbing", () => {
     expect(file).not.toContain("fake-anthropic-key");
     const shown = JSON.parse(await pulumi.capture(["config", "--json", "--show-secrets", "--stack", "sandbox", "--config-file", paths.stackConfig])) as Record<string, { value?: string; secret: boolean }>;
     expect(shown["textslash:twilioAuthToken"]).toMatchObject({ value: "fake-twilio-auth-token", secret: true });
+    expect(shown["textslash:anthropicApiKey"]).toMatchObject({ value: "fake-anthropic-key", secret: true });
     expect(shown["textslash:allowedPhoneNumbers"]?.value).toBe("+15550001111");
+
+    // Every secret went in, and none through a command line.
+    expect(spawned.length).toBeGreaterThan(0);
+    for (const secret of Object.values(config.secret)) {
+      const leaking = spawned.filter((argv) => argv.some((arg) => arg.includes(secret)));
+      expect(leaking, `argv holding the secret ${secret.slice(0, 4)}…`).toEqual([]);
+    }
   }, 120_000);
 });

@@ -33,8 +33,11 @@ export function sandboxStackConfig(apiUrl: string): { plain: Record<string, stri
 export interface PulumiRunner {
   /** Runs the CLI in the repo root with output streamed through; rejects on a non-zero exit. */
   stream(args: string[]): Promise<void>;
-  /** Runs the CLI and returns stdout; rejects with stderr on a non-zero exit. */
-  capture(args: string[]): Promise<string>;
+  /**
+   * Runs the CLI and returns stdout; rejects with stderr on a non-zero exit. `input` is written to
+   * its stdin: how a secret reaches `pulumi config set --secret` without being in any argv.
+   */
+  capture(args: string[], input?: string): Promise<string>;
 }
 
 async function toolchainBin(): Promise<string> {
@@ -68,15 +71,20 @@ export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo): Pro
       child.once("error", reject);
       child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args[0] ?? ""} failed (exit ${code ?? "signal"}); see its output above`))));
     }),
-    capture: async (args) => {
-      try {
-        const { stdout } = await run(pulumi, [...args, "--non-interactive"], { cwd: repoRoot, env, maxBuffer: 64 * 1024 * 1024 });
-        return stdout;
-      } catch (error) {
-        const e = error as { stderr?: string; message: string };
-        throw new Error(`pulumi ${args.join(" ")} failed: ${(e.stderr ?? e.message).trim()}`);
-      }
-    },
+    capture: (args, input) => new Promise((resolve, reject) => {
+      const child = spawn(pulumi, [...args, "--non-interactive"], { cwd: repoRoot, env, stdio: ["pipe", "pipe", "pipe"] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+      child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+      child.once("error", reject);
+      child.once("close", (code) => {
+        if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
+        const why = Buffer.concat(err).toString("utf8").trim() || `exit ${code ?? "signal"}`;
+        reject(new Error(`pulumi ${args.join(" ")} failed: ${why}`));
+      });
+      child.stdin.end(input ?? "");
+    }),
   };
 }
 
@@ -96,12 +104,17 @@ export async function ensureStack(paths: SandboxPaths, pulumi: PulumiRunner): Pr
   renameSync(path.join(paths.stackInitDir, `Pulumi.${SANDBOX_STACK}.yaml`), paths.stackConfig);
 }
 
-/** Writes the sandbox config (plain and --secret values) in one `pulumi config set-all`. */
+/**
+ * Writes the sandbox config: the plain values in one `pulumi config set-all`, each secret with
+ * `pulumi config set --secret KEY` reading the value from stdin. A secret is never put in an argv,
+ * where any user of the machine can read it (`ps`, /proc/<pid>/cmdline) while the CLI runs.
+ */
 export async function setStackConfig(paths: SandboxPaths, pulumi: PulumiRunner, values: { plain: Record<string, string>; secret: Record<string, string> }): Promise<void> {
-  const args = ["config", "set-all", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig];
-  for (const [key, value] of Object.entries(values.plain)) args.push("--plaintext", `${key}=${value}`);
-  for (const [key, value] of Object.entries(values.secret)) args.push("--secret", `${key}=${value}`);
-  await pulumi.capture(args);
+  const target = ["--stack", SANDBOX_STACK, "--config-file", paths.stackConfig];
+  const plain = Object.entries(values.plain).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]);
+  if (plain.length > 0) await pulumi.capture(["config", "set-all", ...target, ...plain]);
+  // The CLI trims one trailing newline from stdin; the value is written without one.
+  for (const [key, value] of Object.entries(values.secret)) await pulumi.capture(["config", "set", "--secret", key, ...target], value);
 }
 
 export async function stackOutputs(pulumi: PulumiRunner): Promise<Record<string, unknown>> {
