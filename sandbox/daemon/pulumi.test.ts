@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackExists } from "./pulumi";
 import { repoRoot, sandboxPaths } from "./state";
 
@@ -25,9 +25,30 @@ vi.mock("node:child_process", async (importOriginal) => {
 
 // The sandbox stack's plumbing with the real pinned CLI: the stack is created in the sandbox's own
 // file backend, its config (salt, fake secrets) lands in .sandbox/Pulumi.sandbox.yaml and nothing
-// is written beside the repository's Pulumi.yaml.
+// is written beside the repository's Pulumi.yaml. The user's own backend (here both a
+// PULUMI_BACKEND_URL and a `pulumi login` in their PULUMI_HOME) is neither used nor changed.
 const root = mkdtempSync(path.join(os.tmpdir(), "textslash-sandbox-stack-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const user = {
+  home: path.join(root, "user-pulumi-home"),
+  loggedIn: path.join(root, "user-login-state"),
+  envBackend: path.join(root, "user-env-state"),
+  credentials: "",
+};
+const savedEnv = { PULUMI_HOME: process.env.PULUMI_HOME, PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL };
+beforeAll(() => {
+  for (const dir of [user.home, user.loggedIn, user.envBackend]) mkdirSync(dir);
+  user.credentials = JSON.stringify({ current: `file://${user.loggedIn}`, accessTokens: { [`file://${user.loggedIn}`]: "" } });
+  writeFileSync(path.join(user.home, "credentials.json"), user.credentials);
+  process.env.PULUMI_HOME = user.home;
+  process.env.PULUMI_BACKEND_URL = `file://${user.envBackend}`;
+});
+afterAll(() => {
+  for (const [key, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe("sandbox stack plumbing", () => {
   it("creates the stack once, keeps its config out of the repository root and encrypts the fake secrets", async () => {
@@ -59,5 +80,12 @@ describe("sandbox stack plumbing", () => {
       const leaking = spawned.filter((argv) => argv.some((arg) => arg.includes(secret)));
       expect(leaking, `argv holding the secret ${secret.slice(0, 4)}…`).toEqual([]);
     }
+
+    // The stack lives in the sandbox's backend; the user's backends and login are as they were.
+    expect(readdirSync(path.join(paths.pulumiBackend, ".pulumi", "stacks", "textslash"))).toContain("sandbox.json");
+    expect(readdirSync(user.loggedIn)).toEqual([]);
+    expect(readdirSync(user.envBackend)).toEqual([]);
+    expect(readFileSync(path.join(user.home, "credentials.json"), "utf8")).toBe(user.credentials);
+    expect(readdirSync(user.home)).toEqual(["credentials.json"]);
   }, 120_000);
 });

@@ -40,17 +40,19 @@ export interface PulumiRunner {
   capture(args: string[], input?: string): Promise<string>;
 }
 
-async function toolchainBin(): Promise<string> {
-  const { stdout } = await run("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 });
+async function toolchainBin(paths: SandboxPaths): Promise<string> {
+  // The script's `pulumi version` check writes logs to PULUMI_HOME: the sandbox's, not the user's.
+  const env = { ...process.env, PULUMI_HOME: paths.pulumiHome };
+  const { stdout } = await run("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { cwd: repoRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 });
   const bin = stdout.trim().split("\n").pop() ?? "";
   if (!bin) throw new Error("scripts/toolchain.sh printed no bin directory; run `bash scripts/toolchain.sh` to see why");
   return bin;
 }
 
 export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo): Promise<PulumiRunner> {
-  const bin = await toolchainBin();
   mkdirSync(paths.pulumiBackend, { recursive: true });
   mkdirSync(paths.pulumiHome, { recursive: true });
+  const bin = await toolchainBin(paths);
   if (!existsSync(paths.passphraseFile)) writePrivateFile(paths.passphraseFile, `${randomBytes(24).toString("hex")}\n`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
