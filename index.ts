@@ -3,6 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { TextslashStack } from "./components/textslash-stack";
+import { costSummary, estimateStackCost } from "./components/cost/estimate";
+import { costOutput } from "./components/cost/render";
+import { stackSizing } from "./components/cost/stack-sizing";
 
 const config = loadStackConfig();
 const stack = new TextslashStack("textslash", config);
@@ -14,3 +17,8 @@ export const vmApp = stack.vm.app.name;
 export const relayMachineId = stack.relay.machine.machineId;
 export const vmMachineId = stack.vm.machine.machineId;
 export const nextSteps = pulumi.interpolate`1) In the Twilio console, set the WhatsApp sandbox webhook ("When a message comes in") to ${webhookUrl} (POST). 2) From each allowed phone, send "join <code>" (your sandbox code) to ${config.settings.twilioWhatsappNumber}.`;
+
+// Known at plan time (plain config, no resource output), so `preview` shows it too.
+const cost = estimateStackCost(stackSizing(config.settings));
+pulumi.log.info(costSummary(cost));
+export const monthlyCostEstimate = costOutput(cost);

@@ -1,6 +1,14 @@
 // The relay's and the VM's machine configs, as pure functions of the settings (see DESIGN.md).
 import type { Settings } from "../config";
 import type { MachineCheck, MachineConfig } from "./fly/client";
+import type { IpKind } from "./fly-service";
+
+/** The relay is public (Twilio calls it) and Flycast-reachable; the VM has only its Flycast address. */
+export const RELAY_IPS: IpKind[] = ["shared_v4", "v6", "private_v6"];
+export const VM_IPS: IpKind[] = ["private_v6"];
+
+/** The relay's outbox volume (relay_data): a queue of small JSON files and a day of images. */
+export const RELAY_VOLUME_GB = 1;
 
 const healthCheck = (port: number): MachineCheck => ({
   type: "http",

@@ -4,14 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { DataLossGuard } from "./data-loss-guard";
-import { FlyService, type IpKind } from "./fly-service";
-import { relayMachineConfig, vmMachineConfig } from "./machine-configs";
+import { FlyService } from "./fly-service";
+import { RELAY_IPS, RELAY_VOLUME_GB, VM_IPS, relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
 import { RandomToken } from "./random-token";
 
-/** The relay is public (Twilio calls it) and Flycast-reachable; the VM has only its Flycast address. */
-export const RELAY_IPS: IpKind[] = ["shared_v4", "v6", "private_v6"];
-export const VM_IPS: IpKind[] = ["private_v6"];
+export { RELAY_IPS, VM_IPS };
 
 export class TextslashStack extends pulumi.ComponentResource {
   readonly relay: FlyService;
@@ -42,7 +40,7 @@ export class TextslashStack extends pulumi.ComponentResource {
         },
         // The outbox of acknowledged webhooks: a queue the relay drains, not user work, so the
         // data-loss guard (textslash:allowDataLoss) is for the VM's /data only.
-        volume: { name: "relay_data", sizeGb: 1, mountPath: "/data", allowDataLoss: true },
+        volume: { name: "relay_data", sizeGb: RELAY_VOLUME_GB, mountPath: "/data", allowDataLoss: true },
         machine: { config: relayMachineConfig(s) },
       },
       { parent: this },

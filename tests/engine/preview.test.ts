@@ -54,5 +54,12 @@ describe("textslash program: preview", () => {
       expect(preview.stdout + preview.stderr).not.toContain(secret);
     }
     expect(requests).toBe(0);
+    // The cost estimate needs no API call: a line of the preview and a stack output it already knows.
+    expect(preview.stdout + preview.stderr).toMatch(/Estimated Fly\.io cost: about \$\d+\.\d\d\/month with the VM awake 4 h\/day/);
+    expect(preview.stdout).toMatch(/monthlyCostEstimate\s*: \{[\s\S]*?usd\s*: 4\.51\n/);
+    // The default display (no --diff), as `npm run pulumi -- preview` shows it: under Diagnostics.
+    const plain = await project.cli(["preview"]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/Diagnostics:\n\s+pulumi:pulumi:Stack \(textslash-Demo_Stack\):\n\s+Estimated Fly\.io cost: about \$4\.51\/month/);
   }, 180_000);
 });
