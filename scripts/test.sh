@@ -17,6 +17,11 @@ fi
 step "pulumi toolchain (built once, then cached)"
 bash scripts/toolchain.sh
 
+# The images the container tests run, built from this checkout with podman (needs
+# scripts/install-containers.sh; without podman this step fails with that command).
+step "images (built once, then again only when their inputs change)"
+npx tsx sandbox/images/cli.ts ensure relay
+
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
 for service in services/*/; do

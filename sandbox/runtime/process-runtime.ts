@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { probeChecks, waitUntilHealthy } from "./checks";
 import { childEnv } from "./env";
 import { entryPointFor, serviceForImage, type ServiceKind } from "./images";
 import { parseMachineSpec, type CheckResult, type MachineSpec } from "./spec";
@@ -142,31 +143,12 @@ export class ProcessRuntime {
   /** Probes each check path on the process for real; a stopped machine has no results. */
   async checks(id: string): Promise<CheckResult[]> {
     const entry = this.running.get(id);
-    if (!entry) return [];
-    return Promise.all(entry.spec.checks.map(async (check): Promise<CheckResult> => {
-      const updatedAt = new Date().toISOString();
-      try {
-        const res = await fetch(`http://127.0.0.1:${entry.port}${check.path}`, { signal: AbortSignal.timeout(2_000) });
-        await res.body?.cancel();
-        return { name: check.name, status: res.ok ? "passing" : "critical", output: `HTTP ${res.status}`, updatedAt };
-      } catch (error) {
-        return { name: check.name, status: "critical", output: (error as Error).message, updatedAt };
-      }
-    }));
+    return entry ? probeChecks(entry.spec, entry.port) : [];
   }
 
   /** Waits (bounded) until every check passes; throws naming the failing check and the log file. */
   async waitHealthy(id: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: CheckResult[] = [];
-    while (Date.now() < deadline) {
-      if (!this.running.has(id)) throw new Error(`sandbox runtime: machine ${id} exited before its checks passed; see .sandbox/logs`);
-      last = await this.checks(id);
-      if (last.every((c) => c.status === "passing")) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const failing = last.filter((c) => c.status !== "passing").map((c) => `${c.name}: ${c.output}`).join("; ");
-    throw new Error(`sandbox runtime: machine ${id} not healthy after ${timeoutMs} ms (${failing}); see .sandbox/logs`);
+    await waitUntilHealthy(id, () => this.running.has(id), () => this.checks(id), timeoutMs, ".sandbox/logs");
   }
 
   async stopAll(): Promise<void> {

@@ -4,13 +4,18 @@
 // a CONNECT tunnel as undici's ProxyAgent would: a kept-alive tunnel would look like a request in
 // flight forever and the proxy could never auto-stop an idle machine. Loopback goes direct.
 // axios (used by the twilio library) honours HTTP_PROXY/NO_PROXY on its own.
+// Containers load this file with Node's own type stripping (the container runtime mounts it with
+// undici beside it), so it keeps to erasable TypeScript: no parameter properties, no enums.
 import { Agent, setGlobalDispatcher, type Dispatcher } from "undici";
 
 const proxy = process.env.HTTP_PROXY ?? process.env.http_proxy;
 
 class ForwardProxyAgent extends Agent {
-  constructor(private readonly proxyOrigin: string) {
+  private readonly proxyOrigin: string;
+
+  constructor(proxyOrigin: string) {
     super();
+    this.proxyOrigin = proxyOrigin;
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
