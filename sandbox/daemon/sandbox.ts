@@ -85,7 +85,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       // Sandbox-only additions, never in the Pulumi program: the fakes stand in for Twilio and Claude.
       sandboxEnv: (kind): Record<string, string> => kind === "relay"
         ? { TWILIO_API_URL: twilioUrl }
-        : { CLAUDE_BIN: fakeClaude, VM_ALLOW_ROOT: "true", FAKE_CLAUDE_STATE_DIR: path.join(options.stateDir, "fake-claude") },
+        // No agent user or cgroup here (a laptop need not be root): the fake claude runs as the VM's user.
+        : { CLAUDE_BIN: fakeClaude, VM_ALLOW_ROOT: "true", AGENT_ISOLATION: "off", AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR",
+          FAKE_CLAUDE_STATE_DIR: path.join(options.stateDir, "fake-claude") },
     });
     runtimeRef.current = runtime;
     closers.push(() => runtime.stopAll());

@@ -4,12 +4,14 @@
 //   "screenshot"   write a small PNG into $TEXTSLASH_IMAGES_DIR and mention its path
 //   "long N"       answer with about N characters in paragraphs
 //   "fail"         exit 2 with an error on stderr
+//   "orphan", "probe"  a careless or hostile agent (fake-claude-probes.ts)
 // Sessions live in $FAKE_CLAUDE_STATE_DIR/sessions/<id>.json (turn counts); every call is
 // appended to $FAKE_CLAUDE_STATE_DIR/calls.jsonl.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { randomUUID } from "node:crypto";
+import { probe, startOrphan } from "./fake-claude-probes";
 
 // The smallest valid PNG (1x1, transparent).
 const tinyPng = Buffer.from(
@@ -71,6 +73,8 @@ async function main(): Promise<void> {
   writeFileSync(join(sessionsDir, `${sessionId}.json`), JSON.stringify({ turns }));
 
   const prompt = args.prompt;
+  if (/\borphan\b/.test(prompt)) await startOrphan(stateDir);
+  if (/\bprobe\b/.test(prompt)) probe(stateDir);
   const sleep = /\bsleep (\d+(?:\.\d+)?)/.exec(prompt);
   if (sleep?.[1]) await new Promise((r) => setTimeout(r, Number(sleep[1]) * 1000));
   if (/\bfail\b/.test(prompt)) {

@@ -35,7 +35,7 @@ describe("SandboxProxy over the process runtime", () => {
     const backend = new RuntimeBackend(runtime);
     const { vm } = stackMachines("local", { vmAutostop: "suspend" });
     backend.register(vm.app, vm.ips, { config: vm.config, spec: specFor("m_proxyvm", vm, { volumeId: "vol_proxydata",
-      env: { VM_ALLOW_ROOT: "true", LOG_LEVEL: "warn", CLAUDE_BIN: path.join(repoRoot, "sandbox/fakes/fake-claude") },
+      env: { VM_ALLOW_ROOT: "true", AGENT_ISOLATION: "off", LOG_LEVEL: "warn", CLAUDE_BIN: path.join(repoRoot, "sandbox/fakes/fake-claude") },
       secrets: { RELAY_SHARED_TOKEN: "fake-relay-shared-token", ANTHROPIC_API_KEY: "fake-anthropic-key" } }) });
     const proxy = new SandboxProxy({ backend, idleMs: 400, log: (l) => lines.push(l) });
     const proxyUrl = await proxy.listen();

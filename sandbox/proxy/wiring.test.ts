@@ -33,7 +33,8 @@ describe("relay and VM wired through the sandbox proxy", () => {
     const proxyUrl = await proxy.listen();
     const runtime = new ProcessRuntime({ repoRoot, stateDir, proxyUrl, stopTimeoutMs: 10_000, log: (l) => lines.push(l),
       sandboxEnv: (kind): Record<string, string> => (kind === "relay" ? { TWILIO_API_URL: twilioUrl }
-        : { CLAUDE_BIN: path.join(repoRoot, "sandbox/fakes/fake-claude"), VM_ALLOW_ROOT: "true", FAKE_CLAUDE_STATE_DIR: path.join(stateDir, "fake-claude") }) });
+        : { CLAUDE_BIN: path.join(repoRoot, "sandbox/fakes/fake-claude"), VM_ALLOW_ROOT: "true", AGENT_ISOLATION: "off",
+          AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR", FAKE_CLAUDE_STATE_DIR: path.join(stateDir, "fake-claude") }) });
     backend.current = new RuntimeBackend(runtime);
     cleanups.push(async () => { await proxy.close(); await runtime.stopAll(); await twilio.stop(); rmSync(stateDir, { recursive: true, force: true }); });
 

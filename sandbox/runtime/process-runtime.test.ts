@@ -19,7 +19,7 @@ function vmSpec(env: Record<string, string> = {}) {
     id: "m_fakevm1",
     appName: "local-vm",
     image: "ghcr.io/sendtwothreeyears/textslash-vm:latest",
-    env: { RELAY_CALLBACK_URL: "http://local-relay.flycast", DATA_DIR: "/data", VM_ALLOW_ROOT: "true", LOG_LEVEL: "warn", ...env },
+    env: { RELAY_CALLBACK_URL: "http://local-relay.flycast", DATA_DIR: "/data", VM_ALLOW_ROOT: "true", AGENT_ISOLATION: "off", LOG_LEVEL: "warn", ...env },
     secrets: { RELAY_SHARED_TOKEN: "fake-relay-shared-token", ANTHROPIC_API_KEY: "fake-anthropic-key" },
     mounts: [{ volumeId: "vol_fakedata", path: "/data" }],
     checks: [{ name: "health", path: "/health" }],

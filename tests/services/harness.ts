@@ -13,6 +13,7 @@ import { parseVmEnv, type VmEnv } from "../../services/vm/src/env";
 import { buildApp as buildVm, type Vm } from "../../services/vm/src/app";
 import { FakeTwilio } from "../../sandbox/fakes/fake-twilio";
 import { killIfAlive } from "./process-tree";
+import { agentEnv, giveToAgent, testCgroup } from "./agent-fixture";
 
 export const fake = {
   accountSid: "ACfake",
@@ -159,16 +160,37 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   return { ...relay, url: env.PUBLIC_URL, env };
 }
 
+/** One line of the fake claude's calls.jsonl. */
+export interface FakeClaudeCall {
+  pid: number;
+  uid: number;
+  args: string[];
+  cwd: string;
+  home: string;
+  hasRelayToken: boolean;
+}
+
 export interface RunningVm extends Vm {
   url: string;
   env: VmEnv;
   claudeState: string;
   /** The fake claude's call log (one entry per run). */
-  calls(): Promise<{ args: string[]; cwd: string; home: string; hasRelayToken: boolean }[]>;
+  calls(): Promise<FakeClaudeCall[]>;
 }
 
-export async function startVm(options: { relayUrl: string; port?: number; dataDir?: string; timeoutSeconds?: number; logs?: string[] }): Promise<RunningVm> {
-  const claudeState = await tempDir("claude");
+export interface VmOptions {
+  relayUrl: string;
+  port?: number;
+  dataDir?: string;
+  timeoutSeconds?: number;
+  logs?: string[];
+  /** Other variables of the VM's environment (MAX_QUEUED_PER_SENDER, …). */
+  env?: Record<string, string>;
+}
+
+/** The VM in this process, Claude run as the test agent in a cgroup of the test's own (as in the image). */
+export async function startVm(options: VmOptions): Promise<RunningVm> {
+  const claudeState = await giveToAgent(await tempDir("claude"));
   const env = parseVmEnv({
     PORT: String(options.port ?? 0),
     HOST: "127.0.0.1",
@@ -181,6 +203,8 @@ export async function startVm(options: { relayUrl: string; port?: number; dataDi
     SHUTDOWN_GRACE_SECONDS: "0",
     VM_ALLOW_ROOT: "true",
     LOG_LEVEL: options.logs ? "trace" : "silent",
+    ...agentEnv(await testCgroup()),
+    ...options.env,
   });
   const logs = options.logs;
   const vm = await buildVm(env, {
@@ -206,7 +230,7 @@ export async function startVm(options: { relayUrl: string; port?: number; dataDi
       return text
         .split("\n")
         .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l) as { args: string[]; cwd: string; home: string; hasRelayToken: boolean });
+        .map((l) => JSON.parse(l) as FakeClaudeCall);
     },
   };
 }

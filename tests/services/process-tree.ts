@@ -1,6 +1,6 @@
 // What the service tests need to know about processes on this machine, read from /proc: whether a
 // pid still runs (a zombie waiting for its parent to reap it does not), and what a process runs as.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** False for a pid that is gone or a zombie (it has exited; only its parent's wait is missing). */
 export function processAlive(pid: number): boolean {
@@ -24,4 +24,26 @@ export function killIfAlive(pids: number[]): void {
       // Gone in between.
     }
   }
+}
+
+/** Every process below `pid` (children, their children, …), read from /proc at this moment. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift() ?? 0) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }

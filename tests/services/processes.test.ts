@@ -1,36 +1,13 @@
 // The server entry points as real processes: start-up validation, root refusal, SIGTERM.
 import { afterEach, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { cleanup, deferCleanup, fake, fakeClaudeBin, freePort, startStub, tempDir, until } from "./harness";
+import { loggedPid, run } from "./service-process";
+import { agentEnv, giveToAgent, testCgroup } from "./agent-fixture";
 import { killIfAlive, processAlive } from "./process-tree";
 
 afterEach(cleanup);
-
-const root = resolve(__dirname, "../..");
-
-/**
- * The service as its own process: node with tsx's loader, as the sandbox runs it, and not through the
- * `tsx` CLI. That CLI runs the script in a child and relays SIGTERM to it, then SIGKILLs the child if
- * the child has not reported the signal back over IPC within 30 ms (tsx 4.23 dist/cli.mjs,
- * relaySignalToChild): on a loaded machine that killed the VM mid-shutdown (exit 143) and left its
- * Claude run behind.
- */
-function run(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, entry)], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
-  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  deferCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await exit;
-    }
-  });
-  return { child, output: () => output, exit };
-}
 
 describe("service processes", () => {
   it("the relay exits non-zero listing every missing variable", async () => {
@@ -52,7 +29,7 @@ describe("service processes", () => {
   it("on SIGTERM the vm itself stops a running task, keeps it in the inbox, exits 0 and leaves no claude behind", async () => {
     const relay = await startStub();
     const dataDir = await tempDir("vm-proc");
-    const claudeState = await tempDir("claude-proc");
+    const claudeState = await giveToAgent(await tempDir("claude-proc"));
     const port = await freePort();
     const vm = run("services/vm/src/server.ts", {
       PORT: String(port),
@@ -63,8 +40,10 @@ describe("service processes", () => {
       DATA_DIR: dataDir,
       CLAUDE_BIN: fakeClaudeBin,
       FAKE_CLAUDE_STATE_DIR: claudeState,
+      AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR",
       SHUTDOWN_GRACE_SECONDS: "0",
       VM_ALLOW_ROOT: "true",
+      ...agentEnv(await testCgroup()),
     });
     const claudePids = async () =>
       (await readFile(join(claudeState, "calls.jsonl"), "utf8").catch(() => ""))
@@ -83,13 +62,13 @@ describe("service processes", () => {
     await until(async () => (await claudePids()).length === 1, 60_000, "fake claude started");
     const [claudePid] = await claudePids();
     // The signal goes to the service's own process: its log lines carry the pid we signal.
-    const logged = vm.output().split("\n").find((l) => l.startsWith("{"));
-    expect((JSON.parse(logged ?? "{}") as { pid?: number }).pid).toBe(vm.child.pid);
+    expect(loggedPid(vm)).toBe(vm.child.pid);
 
     vm.child.kill("SIGTERM");
     expect(await vm.exit).toBe(0);
     expect(vm.output()).toContain("shutting down");
-    expect(processAlive(claudePid ?? 0)).toBe(false);
+    // A process in the middle of exiting may still show as running for an instant.
+    await until(() => !processAlive(claudePid ?? 0), 30_000, "the stopped claude run to be gone");
     expect((await readdir(join(dataDir, "inbox"))).filter((n) => n.endsWith("-SMfakeinflight.json"))).toHaveLength(1);
     // Handed back, not answered: the user gets the answer from the rerun after the next start.
     expect(relay.requests).toHaveLength(0);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { splitMessage } from "../../services/relay/src/split";
 import { parseRelayEnv, toWhatsAppAddress } from "../../services/relay/src/env";
 import { parseVmEnv } from "../../services/vm/src/env";
+import { claudeEnvironment } from "../../services/vm/src/agent-env";
 import { bearerMatches } from "../../services/relay/src/auth";
 
 describe("splitMessage", () => {
@@ -72,24 +73,68 @@ describe("relay environment", () => {
   });
 });
 
+const required = { RELAY_CALLBACK_URL: "http://fake-relay.flycast", RELAY_SHARED_TOKEN: "fake-shared-token-0123456789", ANTHROPIC_API_KEY: "fake-anthropic-key" };
+const isolation = { AGENT_UID: "1001", AGENT_GID: "1001", AGENT_CGROUP: "/sys/fs/cgroup/unified/textslash" };
+
 describe("vm environment", () => {
+
   it("applies defaults", () => {
-    const env = parseVmEnv({ RELAY_CALLBACK_URL: "http://fake-relay.flycast", RELAY_SHARED_TOKEN: "fake-shared-token-0123456789", ANTHROPIC_API_KEY: "fake-anthropic-key" });
-    expect(env).toMatchObject({ PORT: 3001, DATA_DIR: "/data", CLAUDE_BIN: "claude", TASK_TIMEOUT_SECONDS: 900 });
+    const env = parseVmEnv({ ...required, ...isolation });
+    expect(env).toMatchObject({ PORT: 3001, DATA_DIR: "/data", CLAUDE_BIN: "claude", TASK_TIMEOUT_SECONDS: 900, AGENT_ENV_PASSTHROUGH: [] });
+    expect(env.agent).toEqual({ uid: 1001, gid: 1001, cgroup: "/sys/fs/cgroup/unified/textslash" });
     expect(env.GITHUB_TOKEN).toBeUndefined();
   });
 
+  it("runs the agent as the VM's own user only when told AGENT_ISOLATION=off", () => {
+    expect(parseVmEnv({ ...required, AGENT_ISOLATION: "off" }).agent).toBeUndefined();
+  });
+
   it("lists every missing or bad variable at once", () => {
-    expect(() => parseVmEnv({ TASK_TIMEOUT_SECONDS: "soon", RELAY_CALLBACK_URL: "ftp://x" })).toThrow(
+    expect(() => parseVmEnv({ TASK_TIMEOUT_SECONDS: "soon", RELAY_CALLBACK_URL: "ftp://x", AGENT_UID: "0", AGENT_ENV_PASSTHROUGH: "PATH, RELAY_SHARED_TOKEN" })).toThrow(
       [
         "vm environment is invalid:",
         "  RELAY_CALLBACK_URL: must be an http(s) URL such as http://x-relay.flycast",
         "  RELAY_SHARED_TOKEN: is required but not set",
         "  ANTHROPIC_API_KEY: is required but not set",
         "  TASK_TIMEOUT_SECONDS: Invalid input: expected number, received NaN",
+        "  AGENT_UID: must not be 0: Claude Code refuses to run as root",
+        "  AGENT_ENV_PASSTHROUGH: must not name RELAY_SHARED_TOKEN: the agent must never see the relay token",
+        "  AGENT_GID: is required while AGENT_ISOLATION is on (the image's entrypoint sets it; AGENT_ISOLATION=off is for a local sandbox only)",
+        "  AGENT_CGROUP: is required while AGENT_ISOLATION is on (the image's entrypoint sets it; AGENT_ISOLATION=off is for a local sandbox only)",
         "See docs/services.md for the variables.",
       ].join("\n"),
     );
+  });
+});
+
+describe("the agent's environment", () => {
+  it("holds what Claude needs and nothing else of the VM's", () => {
+    const env = parseVmEnv({ ...required, ...isolation, GITHUB_TOKEN: "fake-github-token", AGENT_ENV_PASSTHROUGH: "EXTRA_FOR_AGENT" });
+    const source = {
+      PATH: "/usr/bin:/bin",
+      LANG: "C.UTF-8",
+      LC_ALL: "C.UTF-8",
+      PLAYWRIGHT_BROWSERS_PATH: "/opt/ms-playwright",
+      ANTHROPIC_BASE_URL: "http://fake-anthropic.invalid",
+      EXTRA_FOR_AGENT: "yes",
+      RELAY_SHARED_TOKEN: "fake-shared-token-0123456789",
+      RELAY_CALLBACK_URL: "http://fake-relay.flycast",
+      SOME_FUTURE_SECRET: "fake-future-secret",
+      HOME: "/home/node",
+    };
+    expect(claudeEnvironment(env, "/data/home", source, { TEXTSLASH_IMAGES_DIR: "/data/images/SMfake" })).toEqual({
+      PATH: "/usr/bin:/bin",
+      LANG: "C.UTF-8",
+      LC_ALL: "C.UTF-8",
+      PLAYWRIGHT_BROWSERS_PATH: "/opt/ms-playwright",
+      ANTHROPIC_BASE_URL: "http://fake-anthropic.invalid",
+      EXTRA_FOR_AGENT: "yes",
+      HOME: "/data/home",
+      ANTHROPIC_API_KEY: "fake-anthropic-key",
+      GITHUB_TOKEN: "fake-github-token",
+      GH_TOKEN: "fake-github-token",
+      TEXTSLASH_IMAGES_DIR: "/data/images/SMfake",
+    });
   });
 });
 

@@ -3,7 +3,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanup, fake, startStub, startVm, tempDir } from "./harness";
+import { cleanup, fake, startStub, startVm, tempDir, until } from "./harness";
+import { testAgent } from "./agent-fixture";
+import { processAlive } from "./process-tree";
+import { orphanPids } from "../../sandbox/fakes/fake-claude-probes";
 import { newConversationReply } from "../../services/vm/src/processor";
 
 afterEach(cleanup);
@@ -67,6 +70,7 @@ describe("vm", () => {
     expect(call?.args.slice(0, 4)).toEqual(["-p", "hello", "--output-format", "json"]);
     expect(call?.args).not.toContain("--resume");
     expect(call?.hasRelayToken).toBe(false);
+    expect(call?.uid).toBe(testAgent.uid);
     expect(call?.home).toBe(join(vm.env.DATA_DIR, "home"));
     expect(call?.cwd).toBe(join(vm.env.DATA_DIR, "workspace"));
   });
@@ -112,6 +116,33 @@ describe("vm", () => {
     await post(fake.user, "sleep 30");
     const [reply] = await replies(1);
     expect(reply?.text).toContain("stopped after 1 seconds");
+  });
+
+  it("kills everything a timed-out run started, a grandchild in a session of its own (setsid) included", async () => {
+    // The fake starts its grandchild before anything else; a loaded machine may take longer than
+    // the timeout to get there, so each try allows more time. The check itself waits for nothing.
+    for (const timeoutSeconds of [3, 15, 60]) {
+      const { vm, post, replies } = await setup({ timeoutSeconds });
+      await post(fake.user, "orphan sleep 600");
+      const [reply] = await replies(1);
+      expect(reply?.text).toContain(`stopped after ${timeoutSeconds} seconds`);
+      const orphans = orphanPids(vm.claudeState);
+      if (orphans.length === 0) continue;
+      // A process in the middle of exiting may still show as running for an instant.
+      await until(() => !orphans.some(processAlive), 30_000, `grandchild ${orphans.join(", ")} outlived the timed-out run`);
+      return;
+    }
+    throw new Error("the fake claude never started its grandchild before the timeout, even with 60 s");
+  });
+
+  it("kills what a run left running in the background once it has answered", async () => {
+    const { vm, post, replies } = await setup();
+    await post(fake.user, "orphan");
+    const [reply] = await replies(1);
+    expect(reply?.text).toBe("turn 1: orphan");
+    const orphans = orphanPids(vm.claudeState);
+    expect(orphans).toHaveLength(1);
+    await until(() => !orphans.some(processAlive), 30_000, `grandchild ${orphans.join(", ")} outlived its run`);
   });
 
   it("reports a failed run to the sender", async () => {

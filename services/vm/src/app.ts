@@ -10,6 +10,8 @@ import { processTask } from "./processor";
 import { createRelayClient, type RelayClient } from "./relay-client";
 import { taskRoutes } from "./routes/tasks";
 import { healthRoutes } from "./routes/health";
+import { claudeEnvironment } from "./agent-env";
+import { checkIsolation, sweepStaleRuns } from "./agent-process";
 
 export interface VmDeps {
   /** Where JSON log lines go (tests read them); stdout when absent. */
@@ -24,23 +26,17 @@ export interface Vm {
   queues: SenderQueues;
 }
 
-/** What Claude Code may see: the VM's own environment minus the relay token. */
-export function claudeEnvironment(env: VmEnv, home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  delete base.RELAY_SHARED_TOKEN;
-  return {
-    ...base,
-    HOME: home,
-    ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY,
-    ...(env.GITHUB_TOKEN ? { GITHUB_TOKEN: env.GITHUB_TOKEN, GH_TOKEN: env.GITHUB_TOKEN } : {}),
-    ...extra,
-  };
-}
-
 export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
   const app = Fastify({ logger: { ...loggerOptions(env.LOG_LEVEL), ...(deps.logStream ? { stream: deps.logStream } : {}) } });
   const dirs = dataDirs(env.DATA_DIR);
-  await ensureDataDirs(dirs);
+  await ensureDataDirs(dirs, env.agent);
+  if (env.agent) {
+    await checkIsolation(env.agent);
+    const stale = await sweepStaleRuns(env.agent);
+    if (stale) app.log.warn({ runs: stale }, "killed the runs a previous VM process left behind");
+  } else {
+    app.log.warn("AGENT_ISOLATION=off: Claude runs as the VM's own user and can read the relay token (local sandbox only)");
+  }
   const inbox = new Inbox(dirs.inbox);
   const sessions = new Sessions(dirs.sessions);
   const relay = deps.relay ?? createRelayClient(env.RELAY_CALLBACK_URL, env.RELAY_SHARED_TOKEN);
@@ -51,7 +47,8 @@ export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
     log: app.log,
     claudeBin: env.CLAUDE_BIN,
     timeoutSeconds: env.TASK_TIMEOUT_SECONDS,
-    childEnv: claudeEnvironment(env, dirs.home, deps.childEnv),
+    childEnv: claudeEnvironment(env, dirs.home, process.env, deps.childEnv),
+    ...(env.agent ? { isolation: env.agent } : {}),
   };
   const queues = new SenderQueues(
     (task, signal) => processTask(task, processorDeps, signal),

@@ -1,7 +1,8 @@
-// Runs Claude Code headless once: `claude -p <prompt> --output-format json [--resume <id>]`, in its
-// own process group so a timeout stops it and everything it started (browsers included).
-import { spawn } from "node:child_process";
+// Runs Claude Code headless once: `claude -p <prompt> --output-format json [--resume <id>]`, as the
+// agent (agent-process.ts), so a timeout or a stop ends it and everything it started (browsers included).
 import { z } from "zod";
+import { spawnAgent, type AgentProcess } from "./agent-process";
+import type { AgentIsolation } from "./env";
 
 const resultSchema = z.looseObject({
   type: z.literal("result"),
@@ -24,56 +25,71 @@ export interface ClaudeRun {
   env: NodeJS.ProcessEnv;
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** Run as the agent user in a cgroup of its own; absent only with AGENT_ISOLATION=off. */
+  isolation?: AgentIsolation;
+  /** Told when processes of the run could not be killed (they are still running). */
+  onLeftover?: (message: string) => void;
 }
 
 const killGraceMs = 5_000;
 const maxOutput = 10 * 1024 * 1024;
 
-export function runClaude(run: ClaudeRun): Promise<ClaudeOutcome> {
+export async function runClaude(run: ClaudeRun): Promise<ClaudeOutcome> {
   const args = ["-p", run.prompt, "--output-format", "json", "--dangerously-skip-permissions", "--append-system-prompt", run.systemPrompt];
   if (run.sessionId) args.push("--resume", run.sessionId);
 
+  // Aborted while the task was being prepared: an abort listener added now would never fire.
+  if (run.signal?.aborted) return { kind: "error", message: "stopped: the VM is shutting down" };
+  let agent: AgentProcess;
+  try {
+    agent = await spawnAgent(run.bin, args, { cwd: run.cwd, env: run.env, ...(run.isolation ? { isolation: run.isolation } : {}) });
+  } catch (err) {
+    return { kind: "error", message: `could not start ${run.bin}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const { child } = agent;
+
   return new Promise((resolve) => {
-    // Aborted while the task was being prepared: an abort listener added now would never fire.
-    if (run.signal?.aborted) return resolve({ kind: "error", message: "stopped: the VM is shutting down" });
-    const child = spawn(run.bin, args, { cwd: run.cwd, env: run.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
     let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
     const finish = (outcome: ClaudeOutcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      run.signal?.removeEventListener("abort", onAbort);
-      resolve(outcome);
+      clearTimeout(killTimer);
+      run.signal?.removeEventListener("abort", stop);
+      // Answered only once nothing of the run is left: whatever it started in the background too.
+      agent.killAll().then(
+        () => resolve(outcome),
+        (err: unknown) => {
+          run.onLeftover?.(err instanceof Error ? err.message : String(err));
+          resolve(outcome);
+        },
+      );
     };
-    const killGroup = () => {
-      const pid = child.pid;
-      if (pid === undefined) return;
-      const send = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-pid, sig);
-        } catch {
-          // Already gone.
-        }
-      };
-      send("SIGTERM");
-      setTimeout(() => send("SIGKILL"), killGraceMs).unref();
-    };
+    // SIGTERM first (Claude saves its session), then SIGKILL for everything the run started.
+    function stop() {
+      agent.terminate();
+      killTimer ??= setTimeout(() => void agent.killAll().catch(() => undefined), killGraceMs);
+    }
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      stop();
     }, run.timeoutSeconds * 1000);
-    const onAbort = () => killGroup();
-    run.signal?.addEventListener("abort", onAbort, { once: true });
+    run.signal?.addEventListener("abort", stop, { once: true });
+    if (run.signal?.aborted) stop();
 
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
       if (stdout.length < maxOutput) stdout += chunk.toString("utf8");
     });
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
       if (stderr.length < 64 * 1024) stderr += chunk.toString("utf8");
     });
+    // Claude has exited: what it left running dies with the run, which also closes the output
+    // pipes those processes inherited (until then "close" would wait for them).
+    child.on("exit", () => void agent.killAll().catch(() => undefined));
     child.on("error", (err) => finish({ kind: "error", message: `could not start ${run.bin}: ${err.message}` }));
     child.on("close", (code, signal) => {
       if (timedOut) return finish({ kind: "timeout", seconds: run.timeoutSeconds });

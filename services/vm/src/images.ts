@@ -1,6 +1,9 @@
 // Images in and out of a run: the user's photos are saved into the run's folder under
-// /data/images, and whatever images Claude saves there beside them are sent back.
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+// /data/images, and whatever images Claude saves there beside them are sent back. The agent can
+// write in that folder, so the VM never follows a link there (it would read or overwrite the target
+// with the VM's own rights, /proc/self/environ included) and never opens anything but a plain file.
+import { constants } from "node:fs";
+import { mkdir, open, readdir } from "node:fs/promises";
 import { extname, join } from "node:path";
 
 const byType: Record<string, string> = { "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp" };
@@ -14,7 +17,12 @@ export async function saveInbound(runDir: string, media: { contentType: string; 
   const paths: string[] = [];
   for (const [i, item] of media.entries()) {
     const path = join(runDir, `inbound-${i}${byType[item.contentType] ?? ".bin"}`);
-    await writeFile(path, Buffer.from(item.dataBase64, "base64"));
+    const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+    try {
+      await file.writeFile(Buffer.from(item.dataBase64, "base64"));
+    } finally {
+      await file.close();
+    }
     paths.push(path);
   }
   return paths;
@@ -27,14 +35,20 @@ export async function collectOutbound(runDir: string): Promise<{ images: { conte
   for (const name of names) {
     const contentType = byExt[extname(name).toLowerCase()];
     if (!contentType) continue;
-    const path = join(runDir, name);
-    const info = await stat(path);
-    if (!info.isFile()) continue;
-    if (info.size > maxBytes || images.length >= maxImages) {
-      skipped.push(name);
-      continue;
+    // O_NONBLOCK: a FIFO named like an image must not hang the VM; fstat then skips it.
+    const file = await open(join(runDir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+    if (!file) continue;
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) continue;
+      if (info.size > maxBytes || images.length >= maxImages) {
+        skipped.push(name);
+        continue;
+      }
+      images.push({ contentType, dataBase64: (await file.readFile()).toString("base64") });
+    } finally {
+      await file.close();
     }
-    images.push({ contentType, dataBase64: (await readFile(path)).toString("base64") });
   }
   return { images, skipped };
 }

@@ -5,7 +5,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Task } from "./inbox";
 import type { Sessions } from "./sessions";
 import type { RelayClient } from "./relay-client";
-import type { DataDirs } from "./data-dirs";
+import { makeRunFolder, type DataDirs } from "./data-dirs";
+import type { AgentIsolation } from "./env";
 import { runClaude, type ClaudeOutcome } from "./claude";
 import { collectOutbound, saveInbound } from "./images";
 import { maskNumber } from "./logger";
@@ -18,6 +19,8 @@ export interface ProcessorDeps {
   claudeBin: string;
   timeoutSeconds: number;
   childEnv: NodeJS.ProcessEnv;
+  /** The agent's user and cgroup folder; absent only with AGENT_ISOLATION=off. */
+  isolation?: AgentIsolation;
 }
 
 export const newConversationReply = "Started a new conversation.";
@@ -38,6 +41,7 @@ export async function processTask(task: Task, deps: ProcessorDeps, signal: Abort
   }
 
   const runDir = join(deps.dirs.images, task.id);
+  await makeRunFolder(runDir, deps.isolation);
   const inbound = await saveInbound(runDir, task.media);
   const prompt = [text || "(no text)", ...(inbound.length ? [`[The user sent ${inbound.length} image(s), saved at: ${inbound.join(", ")}]`] : [])].join("\n\n");
   const systemPrompt =
@@ -56,6 +60,8 @@ export async function processTask(task: Task, deps: ProcessorDeps, signal: Abort
       env: { ...deps.childEnv, TEXTSLASH_IMAGES_DIR: runDir },
       timeoutSeconds: deps.timeoutSeconds,
       signal,
+      ...(deps.isolation ? { isolation: deps.isolation } : {}),
+      onLeftover: (reason) => log.error({ reason }, "processes of the run could not be stopped"),
     });
   let outcome: ClaudeOutcome = await run(sessionId);
   if (outcome.kind === "error" && sessionId && /no conversation found/i.test(outcome.message) && !signal.aborted) {

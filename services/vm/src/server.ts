@@ -15,6 +15,11 @@ async function main(): Promise<void> {
     console.error("vm must not run as root: start it as an unprivileged user (the image's entrypoint does this), or set VM_ALLOW_ROOT=true for a local sandbox");
     process.exit(1);
   }
+  // The agent as the VM's own user could read the VM's environment, relay token included.
+  if (env.agent && env.agent.uid === process.getuid?.()) {
+    console.error(`AGENT_UID (${env.agent.uid}) must differ from the VM's own uid: the agent could read the VM's environment, relay token included`);
+    process.exit(1);
+  }
   const { app } = await buildApp(env);
   let closing = false;
   const shutdown = (signal: string) => {
