@@ -10,6 +10,8 @@ import { processTask } from "./processor";
 import { createRelayClient, type RelayClient } from "./relay-client";
 import { taskRoutes } from "./routes/tasks";
 import { healthRoutes } from "./routes/health";
+import { cancelRoutes } from "./routes/cancel";
+import { maskNumber } from "./logger";
 import { claudeEnvironment } from "./agent-env";
 import { checkIsolation, sweepStaleRuns } from "./agent-process";
 
@@ -52,11 +54,20 @@ export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
   };
   const queues = new SenderQueues(
     (task, signal) => processTask(task, processorDeps, signal),
-    (task) => inbox.remove(task.id),
-    (task, err) => app.log.error({ err, taskId: task.id }, "task failed unexpectedly"),
+    {
+      onDone: (task) => inbox.remove(task.id),
+      onError: (task, err) => app.log.error({ err, taskId: task.id }, "task failed unexpectedly"),
+    },
+    env.MAX_QUEUED_PER_SENDER,
   );
+  // Messages of the VM's own (queue full, cancelled): sent in the background, failures logged.
+  const notify = (to: string, text: string) =>
+    void relay.send({ to, text, images: [] }).catch((err: unknown) =>
+      app.log.error({ reason: err instanceof Error ? err.message : String(err), to: maskNumber(to) }, "notice could not be delivered to the relay"),
+    );
 
-  taskRoutes(app, { token: env.RELAY_SHARED_TOKEN, inbox, queues });
+  taskRoutes(app, { token: env.RELAY_SHARED_TOKEN, inbox, queues, notify, maxQueued: env.MAX_QUEUED_PER_SENDER });
+  cancelRoutes(app, { token: env.RELAY_SHARED_TOKEN, queues, notify });
   healthRoutes(app, queues);
 
   // Tasks acknowledged before a restart run first, in their original order.

@@ -24,11 +24,15 @@ export class Inbox {
 
   constructor(private readonly dir: string) {}
 
+  /** True when the task is waiting here or was finished by this process. */
+  async holds(id: string): Promise<boolean> {
+    if (this.finished.has(id)) return true;
+    return (await readdir(this.dir)).some((n) => n.endsWith(`-${id}.json`));
+  }
+
   /** False when the task is already here (the relay retried after a lost acknowledgement). */
   async add(task: Task): Promise<boolean> {
-    if (this.finished.has(task.id)) return false;
-    const names = await readdir(this.dir);
-    if (names.some((n) => n.endsWith(`-${task.id}.json`))) return false;
+    if (await this.holds(task.id)) return false;
     const stamp = `${String(Date.now()).padStart(15, "0")}-${String(this.sequence++).padStart(6, "0")}`;
     await writeFileAtomic(join(this.dir, `${stamp}-${task.id}.json`), JSON.stringify(task));
     return true;

@@ -10,6 +10,7 @@ import type { AgentIsolation } from "./env";
 import { runClaude, type ClaudeOutcome } from "./claude";
 import { collectOutbound, saveInbound } from "./images";
 import { maskNumber } from "./logger";
+import { cancelReason, type WorkResult } from "./queue";
 
 export interface ProcessorDeps {
   dirs: DataDirs;
@@ -26,8 +27,11 @@ export interface ProcessorDeps {
 export const newConversationReply = "Started a new conversation.";
 const newCommand = /^\/new\b\s*/i;
 
-/** Resolves "handed-back" when shutdown stopped the run: the task stays in the inbox for the next start. */
-export async function processTask(task: Task, deps: ProcessorDeps, signal: AbortSignal): Promise<"done" | "handed-back"> {
+/**
+ * Resolves "handed-back" when shutdown stopped the run (the task stays in the inbox for the next
+ * start) and "cancelled" when the sender's cancel did (the cancel's own answer tells the sender).
+ */
+export async function processTask(task: Task, deps: ProcessorDeps, signal: AbortSignal): Promise<WorkResult> {
   const log = deps.log.child({ taskId: task.id, from: maskNumber(task.from) });
   let text = task.text.trim();
   if (newCommand.test(text)) {
@@ -71,7 +75,7 @@ export async function processTask(task: Task, deps: ProcessorDeps, signal: Abort
     sessionId = undefined;
     outcome = await run(undefined);
   }
-  if (signal.aborted) return "handed-back";
+  if (signal.aborted) return signal.reason === cancelReason ? "cancelled" : "handed-back";
   log.info({ outcome: outcome.kind, ms: Date.now() - started, resumed: Boolean(sessionId) }, "claude run finished");
 
   if (outcome.kind === "timeout") {
