@@ -74,12 +74,9 @@ export function volumeToWire(v: VolumeRecord): Record<string, unknown> {
     encrypted: v.encrypted,
     type: "local",
     fstype: "ext4",
-    block_size: 4096,
-    blocks: v.sizeGb * 262144,
-    blocks_free: v.sizeGb * 262144,
-    blocks_avail: v.sizeGb * 262144,
-    bytes_total: v.sizeGb * 1073741824,
-    bytes_used: 0,
+    // No block_size/blocks*/bytes_*: the document has them, but neither flyctl nor fly-go reads them
+    // and what Fly fills in is unverified; inventing an empty volume would mislead `npm run status`,
+    // which reads the services' own report of their disk instead (docs/stand-ins.md).
     snapshot_retention: v.snapshotRetention,
     auto_backup_enabled: v.autoBackupEnabled,
     host_status: "ok",

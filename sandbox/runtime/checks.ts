@@ -1,14 +1,16 @@
 // A machine's HTTP checks, probed for real on the port its service listens on (a local process's
 // or a container's on the host network). Shared by both runtimes.
+import { probeHttp } from "./http-probe";
 import type { CheckResult, MachineSpec } from "./spec";
 
 export function probeChecks(spec: MachineSpec, port: number): Promise<CheckResult[]> {
   return Promise.all(spec.checks.map(async (check): Promise<CheckResult> => {
     const updatedAt = new Date().toISOString();
     try {
-      const res = await fetch(`http://127.0.0.1:${port}${check.path}`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      return { name: check.name, status: res.ok ? "passing" : "critical", output: `HTTP ${res.status}`, updatedAt };
+      // Fly keeps the response body as the check's output; npm run status reads the VM's /health there.
+      const res = await probeHttp(port, check.path);
+      const ok = res.status >= 200 && res.status < 300;
+      return { name: check.name, status: ok ? "passing" : "critical", output: res.body.trim() === "" ? `HTTP ${res.status}` : res.body, updatedAt };
     } catch (error) {
       return { name: check.name, status: "critical", output: (error as Error).message, updatedAt };
     }

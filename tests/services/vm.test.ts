@@ -211,9 +211,12 @@ describe("vm", () => {
     expect(calls.map((c) => c.args.includes("--resume"))).toEqual([true, false]);
   });
 
-  it("answers GET /health", async () => {
+  it("answers GET /health with its queue and how full its data folder's filesystem is", async () => {
     const { vm } = await setup();
     const response = await fetch(`${vm.url}/health`);
-    expect(await response.json()).toEqual({ ok: true, running: 0, queued: 0 });
+    const body = (await response.json()) as { disk: { usedBytes: number; totalBytes: number } };
+    expect(body).toEqual({ ok: true, running: 0, queued: 0, disk: { usedBytes: expect.any(Number), totalBytes: expect.any(Number) } });
+    expect(body.disk.totalBytes).toBeGreaterThan(0);
+    expect(body.disk.usedBytes).toBeLessThanOrEqual(body.disk.totalBytes);
   });
 });

@@ -109,6 +109,8 @@ export function volumeFromWire(w: WireVolume): FlyVolume {
       snapshotRetention: w.snapshot_retention,
       autoBackupEnabled: w.auto_backup_enabled,
       createdAt: w.created_at,
+      bytesUsed: w.bytes_used,
+      bytesTotal: w.bytes_total,
     }),
     attachedMachineId: w.attached_machine_id === undefined || w.attached_machine_id === "" ? null : w.attached_machine_id,
   };

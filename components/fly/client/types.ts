@@ -232,6 +232,12 @@ export interface FlyVolume {
   snapshotRetention?: number;
   autoBackupEnabled?: boolean;
   createdAt?: string;
+  /**
+   * Filesystem use, when Fly reports it: the OpenAPI document has `bytes_used`/`bytes_total`, but
+   * neither flyctl nor fly-go reads them, so whether Fly fills them is not known; callers need a fallback.
+   */
+  bytesUsed?: number;
+  bytesTotal?: number;
 }
 
 export interface CreateVolumeInput {

@@ -153,6 +153,8 @@ export const wireVolumeSchema = z.looseObject({
   snapshot_retention: z.number().optional(),
   auto_backup_enabled: z.boolean().optional(),
   created_at: str.optional(),
+  bytes_used: z.number().optional(),
+  bytes_total: z.number().optional(),
 });
 export type WireVolume = z.infer<typeof wireVolumeSchema>;
 

@@ -68,7 +68,7 @@ export async function buildApp(env: VmEnv, deps: VmDeps = {}): Promise<Vm> {
 
   taskRoutes(app, { token: env.RELAY_SHARED_TOKEN, inbox, queues, notify, maxQueued: env.MAX_QUEUED_PER_SENDER });
   cancelRoutes(app, { token: env.RELAY_SHARED_TOKEN, queues, notify });
-  healthRoutes(app, queues);
+  healthRoutes(app, queues, env.DATA_DIR);
 
   // Tasks acknowledged before a restart run first, in their original order.
   app.addHook("onReady", async () => {
