@@ -91,7 +91,7 @@ describe("end to end", () => {
     await closing;
     expect(vm.requests).toHaveLength(1);
     expect(JSON.parse(vm.requests[0]?.body ?? "{}").text).toBe("deliver before you go");
-    expect(await relay.spool.count()).toBe(0);
+    expect(await relay.outbox.count()).toBe(0);
   });
 
   it("tells the sender once when the VM stays unreachable, and keeps the message", async () => {
@@ -99,7 +99,7 @@ describe("end to end", () => {
     const relay = await startRelay({
       claudeHost: `http://127.0.0.1:${await freePort()}`,
       twilioUrl: twilio.url,
-      backoff: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 },
+      backoff: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 3, mediaAttempts: 1 },
     });
     expect((await webhook(relay, "anyone there?")).status).toBe(200);
     const [notice] = await twilio.waitForMessages(1);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseRelayEnv, type RelayEnv } from "../../services/relay/src/env";
-import { buildApp as buildRelay, type Relay } from "../../services/relay/src/app";
+import { buildApp as buildRelay, type Relay, type RelayDeps } from "../../services/relay/src/app";
 import type { BackoffOptions } from "../../services/relay/src/delivery";
 import { parseVmEnv, type VmEnv } from "../../services/vm/src/env";
 import { buildApp as buildVm, type Vm } from "../../services/vm/src/app";
@@ -131,6 +131,9 @@ export interface RelayOptions {
   logs?: string[];
   backoff?: BackoffOptions;
   shutdownGraceSeconds?: number;
+  /** Extra relay environment (limits), over the defaults below. */
+  env?: Record<string, string>;
+  deps?: RelayDeps;
 }
 
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
@@ -149,11 +152,16 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     RELAY_DATA_DIR: options.dataDir ?? (await tempDir("relay")),
     SHUTDOWN_GRACE_SECONDS: String(options.shutdownGraceSeconds ?? 0),
     LOG_LEVEL: options.logs ? "trace" : "silent",
+    ...options.env,
   });
   const logs = options.logs;
   const relay = await buildRelay(env, {
-    backoff: options.backoff ?? { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200 },
+    backoff: options.backoff ?? { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 200, mediaAttempts: 3 },
+    // twilio-node's own 429 retry stays on; only its waits are shortened.
+    twilioRetries: { maxRetries: 4, maxRetryDelayMs: 200 },
+    cancelRetry: { attempts: 2, delayMs: 50 },
     ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
+    ...options.deps,
   });
   await relay.app.listen({ port: env.PORT, host: env.HOST });
   cleanups.push(() => relay.app.close());

@@ -34,7 +34,7 @@ describe("relay webhook", () => {
     expect(request?.headers.authorization).toBe(`Bearer ${fake.sharedToken}`);
     expect(JSON.parse(request?.body ?? "{}")).toMatchObject({ id: params.MessageSid, from: fake.user, text: "hello there", media: [] });
     await relay.delivery.idle();
-    expect(await relay.spool.count()).toBe(0);
+    expect(await relay.outbox.count()).toBe(0);
   });
 
   it.each([
@@ -48,7 +48,7 @@ describe("relay webhook", () => {
     expect(answer.status).toBe(403);
     expect(answer.body).toContain("X-Twilio-Signature");
     await relay.delivery.idle();
-    expect(await relay.spool.count()).toBe(0);
+    expect(await relay.outbox.count()).toBe(0);
     expect(vm.requests).toHaveLength(0);
   });
 
@@ -71,7 +71,7 @@ describe("relay webhook", () => {
     const answer = await post(message(fake.stranger, "let me in"));
     expect(answer.status).toBe(200);
     await relay.delivery.idle();
-    expect(await relay.spool.count()).toBe(0);
+    expect(await relay.outbox.count()).toBe(0);
     expect(vm.requests).toHaveLength(0);
   });
 
@@ -94,7 +94,7 @@ describe("relay webhook", () => {
     const answer = await post(params);
     expect(answer.status).toBe(400);
     await relay.delivery.idle();
-    expect(await relay.spool.count()).toBe(0);
+    expect(await relay.outbox.count()).toBe(0);
     expect(vm.requests).toHaveLength(0);
   });
 

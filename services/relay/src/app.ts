@@ -1,68 +1,112 @@
 // The relay app factory: the server entry point and the tests build the same app from (env, deps).
-import Fastify, { type FastifyInstance } from "fastify";
-import formbody from "@fastify/formbody";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { RelayEnv } from "./env";
-import { loggerOptions } from "./logger";
-import { Spool } from "./spool";
-import { MediaStore } from "./media-store";
+import { loggerOptions, maskNumber } from "./logger";
+import { Outbox } from "./store/outbox";
+import { MediaStore } from "./store/media-store";
 import { Delivery, defaultBackoff, type BackoffOptions } from "./delivery";
 import { createTwilioGateway, type TwilioGateway } from "./twilio";
+import { Intake } from "./intake";
+import { CancelCommand } from "./cancel";
+import { AnswerSender } from "./answer";
+import { registerFormParser, webhookBodyLimit } from "./form";
 import { webhookRoutes } from "./routes/webhook";
 import { callbackRoutes } from "./routes/callback";
+import { statusRoutes } from "./routes/status";
 import { mediaRoutes } from "./routes/media";
 import { healthRoutes } from "./routes/health";
+
+export { unreachableNotice } from "./delivery";
 
 export interface RelayDeps {
   /** Where JSON log lines go (tests read them); stdout when absent. */
   logStream?: { write(line: string): void };
   twilio?: TwilioGateway;
   backoff?: BackoffOptions;
+  /** twilio-node's own 429 retries (tests shorten the wait, never turn them off). */
+  twilioRetries?: { maxRetries: number; maxRetryDelayMs: number };
+  /** /cancel's attempts at the VM and the pause between them. */
+  cancelRetry?: { attempts: number; delayMs: number };
 }
 
 export interface Relay {
   app: FastifyInstance;
   delivery: Delivery;
-  spool: Spool;
+  outbox: Outbox;
+  media: MediaStore;
+  cancel: CancelCommand;
 }
 
-export const unreachableNotice =
-  "Your message is saved, but the agent's machine did not answer. It will be tried again when you send the next message.";
-
 export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Relay> {
-  const app = Fastify({ logger: { ...loggerOptions(env.LOG_LEVEL), ...(deps.logStream ? { stream: deps.logStream } : {}) }, trustProxy: true });
+  const app = Fastify({
+    logger: { ...loggerOptions(env.LOG_LEVEL), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+    trustProxy: true,
+    // Routes that take a body say how much; everything else gets the webhook's small limit.
+    bodyLimit: webhookBodyLimit,
+  });
   const twilio =
     deps.twilio ??
     createTwilioGateway({
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,
       from: env.TWILIO_WHATSAPP_NUMBER,
+      statusCallback: `${env.PUBLIC_URL}/status`,
       ...(env.TWILIO_API_URL ? { apiUrl: env.TWILIO_API_URL } : {}),
+      ...(deps.twilioRetries ?? {}),
     });
-  const spool = new Spool(env.RELAY_DATA_DIR);
-  const media = new MediaStore(env.RELAY_DATA_DIR);
-  await spool.init();
+  const notify = async (to: string, body: string) => {
+    await twilio.send({ to, body });
+  };
+  const outbox = new Outbox(env.RELAY_DATA_DIR);
+  const media = new MediaStore(env.RELAY_DATA_DIR, env.RELAY_MEDIA_QUOTA_MB * 1024 * 1024);
+  const answers = new AnswerSender({ dataDir: env.RELAY_DATA_DIR, twilio, media, publicUrl: env.PUBLIC_URL, perHour: env.RELAY_OUTBOUND_PER_HOUR });
+  await outbox.init();
   await media.init();
+  await answers.init();
 
   const delivery = new Delivery({
-    spool,
+    outbox,
     vmUrl: env.CLAUDE_HOST,
     token: env.RELAY_SHARED_TOKEN,
     log: app.log,
     backoff: deps.backoff ?? defaultBackoff,
     fetchMedia: (url) => twilio.fetchMedia(url),
-    onGiveUp: async (message) => {
-      await twilio.send({ to: message.from, body: unreachableNotice });
-    },
+    notify,
+  });
+  const cancel = new CancelCommand({
+    outbox,
+    vmUrl: env.CLAUDE_HOST,
+    token: env.RELAY_SHARED_TOKEN,
+    log: app.log,
+    notify,
+    ...(deps.cancelRetry ? { vmAttempts: deps.cancelRetry.attempts, vmRetryDelayMs: deps.cancelRetry.delayMs } : {}),
   });
 
-  await app.register(formbody);
-  webhookRoutes(app, { env, spool, delivery });
-  callbackRoutes(app, { env, media, twilio });
+  // A 5xx says nothing about the inside (no paths, no error codes); the log has the details.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err }, "request failed");
+      return reply.code(500).send({ error: "internal error; the relay's log has the details" });
+    }
+    return reply.code(status).send({ error: err.message });
+  });
+  registerFormParser(app);
+  webhookRoutes(app, { env, outbox, delivery, intake: new Intake(env, outbox), cancel });
+  callbackRoutes(app, { env, answers });
+  statusRoutes(app, env);
   mediaRoutes(app, media);
-  healthRoutes(app, spool);
+  healthRoutes(app, outbox);
 
   // Messages left by the previous process go out first; shutdown leaves unsent ones on disk.
-  app.addHook("onReady", async () => delivery.kick());
-  app.addHook("onClose", async () => delivery.stop(env.SHUTDOWN_GRACE_SECONDS * 1000));
-  return { app, delivery, spool };
+  app.addHook("onReady", async () => {
+    app.log.info({ outbox: outbox.count(), senders: env.ALLOWED_PHONE_NUMBERS.map(maskNumber) }, "relay ready");
+    delivery.kick();
+  });
+  app.addHook("onClose", async () => {
+    await delivery.stop(env.SHUTDOWN_GRACE_SECONDS * 1000);
+    await cancel.idle();
+    await Promise.all([outbox.close(), answers.close()]);
+  });
+  return { app, delivery, outbox, media, cancel };
 }

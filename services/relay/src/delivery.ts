@@ -1,32 +1,40 @@
-// Hands spooled messages to the VM, oldest first, one at a time (so each sender's order holds),
-// retrying with capped exponential backoff while the VM cold-starts behind Flycast.
+// Hands outbox messages to the VM, oldest first, one at a time (so each sender's order holds),
+// retrying with capped exponential backoff while the VM cold-starts behind Flycast. What goes
+// wrong with one message (a photo Twilio will not hand over, a message the VM refuses) is that
+// message's problem: it is told to its sender as what it is and never holds up the queue.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyBaseLogger } from "fastify";
-import type { Spool, SpooledMessage } from "./spool";
+import type { Outbox, OutboxEntry, SpooledMessage } from "./store/outbox";
 import { maskNumber } from "./logger";
-import { MediaUnavailableError } from "./twilio";
+import { MediaTooLargeError, MediaUnavailableError } from "./twilio";
+import { postTask, TaskRefusedError } from "./vm-client";
 
 export interface BackoffOptions {
   initialDelayMs: number;
   maxDelayMs: number;
   /** Attempts per message before the loop pauses until the next webhook or restart. */
   maxAttempts: number;
+  /** Attempts at one inbound photo when Twilio answers 5xx or the network fails. */
+  mediaAttempts: number;
 }
 
-export const defaultBackoff: BackoffOptions = { initialDelayMs: 500, maxDelayMs: 15_000, maxAttempts: 40 };
+export const defaultBackoff: BackoffOptions = { initialDelayMs: 500, maxDelayMs: 15_000, maxAttempts: 40, mediaAttempts: 4 };
 
 export interface DeliveryOptions {
-  spool: Spool;
+  outbox: Outbox;
   vmUrl: string;
   token: string;
   log: FastifyBaseLogger;
   backoff: BackoffOptions;
   fetchMedia: (url: string) => Promise<{ contentType: string; data: Buffer }>;
-  /** Told once per message when the VM stayed unreachable for every attempt. */
-  onGiveUp: (message: SpooledMessage) => Promise<void>;
+  /** A WhatsApp message to the sender (failures are logged by the caller's wrapper, not retried). */
+  notify: (to: string, text: string) => Promise<void>;
 }
 
-class PermanentError extends Error {}
+export const unreachableNotice =
+  "Your message is saved, but the agent's machine did not answer. It will be tried again when you send the next message.";
+
+type Outcome = "delivered" | "refused" | "gave-up" | "stopped" | "cancelled";
 
 export class Delivery {
   private running: Promise<void> | undefined;
@@ -41,7 +49,7 @@ export class Delivery {
     this.again = true;
     this.running ??= this.drain()
       .catch((err: unknown) => {
-        // A disk error must not crash the relay; the outbox is read again at the next kick.
+        // A disk error must not crash the relay; the outbox is looked at again at the next kick.
         this.options.log.error({ err }, "outbox drain failed");
       })
       .finally(() => {
@@ -69,40 +77,87 @@ export class Delivery {
   }
 
   private async drain(): Promise<void> {
-    const { spool, log } = this.options;
+    const { outbox, log } = this.options;
     while (this.again && !this.abort.signal.aborted) {
       this.again = false;
-      for (const entry of await spool.pending()) {
-        const outcome = await this.deliverWithRetry(entry.message);
+      for (let entry = outbox.next(); entry && !this.abort.signal.aborted; entry = outbox.next()) {
+        const message = await outbox.read(entry);
+        if (!message) {
+          log.error({ file: entry.file }, "outbox file unreadable; moved to outbox-rejected");
+          continue;
+        }
+        const { media, text, problems } = await this.fetchMedia(message);
+        if (this.abort.signal.aborted) return;
+        const outcome = await this.deliverWithRetry(entry, message, { text, media });
         if (outcome === "stopped") return;
-        if (outcome === "delivered") await spool.remove(entry.file);
-        if (outcome === "rejected") await spool.reject(entry.file);
+        if (outcome === "cancelled") {
+          log.info({ messageId: message.id }, "message dropped by /cancel before the VM took it");
+          continue;
+        }
         if (outcome === "gave-up") {
-          log.error({ messageId: entry.message.id }, "VM unreachable after every retry; message kept in the outbox");
-          await this.options.onGiveUp(entry.message).catch((err: unknown) => {
-            log.error({ err }, "could not tell the sender that the VM is unreachable");
-          });
+          log.error({ messageId: message.id }, "VM unreachable after every retry; message kept in the outbox");
+          await this.tell(message.from, unreachableNotice);
           return;
+        }
+        if (outcome === "delivered") {
+          await outbox.remove(entry);
+          for (const problem of problems) await this.tell(message.from, problem);
+        } else {
+          await outbox.reject(entry);
+          await this.tell(message.from, refusedNotice(message));
         }
       }
     }
   }
 
-  private async deliverWithRetry(message: SpooledMessage): Promise<"delivered" | "rejected" | "gave-up" | "stopped"> {
+  /**
+   * Downloads the message's photos from Twilio. A 4xx, a photo too large, or a 5xx/network error
+   * that outlasts `mediaAttempts` leaves that photo out: the agent gets a note in the text and the
+   * sender a message saying which photo and why.
+   */
+  private async fetchMedia(message: SpooledMessage): Promise<{ media: { contentType: string; dataBase64: string }[]; text: string; problems: string[] }> {
     const { backoff, log } = this.options;
+    const media = [];
+    const problems: string[] = [];
+    let text = message.text;
+    for (const [index, item] of message.media.entries()) {
+      let failure = "";
+      for (let attempt = 1; attempt <= backoff.mediaAttempts; attempt++) {
+        try {
+          const fetched = await this.options.fetchMedia(item.url);
+          media.push({ contentType: fetched.contentType || item.contentType, dataBase64: fetched.data.toString("base64") });
+          failure = "";
+          break;
+        } catch (err) {
+          failure = describe(err);
+          if (err instanceof MediaUnavailableError || err instanceof MediaTooLargeError || this.abort.signal.aborted) break;
+          if (attempt < backoff.mediaAttempts) await sleep(delayFor(backoff, attempt), undefined, { signal: this.abort.signal }).catch(() => undefined);
+        }
+      }
+      if (failure === "") continue;
+      log.warn({ messageId: message.id, attachment: index, reason: failure }, "inbound media not downloaded; delivering the message without it");
+      text += `\n\n[An attachment (${item.contentType}) could not be downloaded from Twilio: ${failure}.]`;
+      problems.push(mediaNotice(item.contentType, failure, message.media.length));
+    }
+    return { media, text, problems };
+  }
+
+  private async deliverWithRetry(entry: OutboxEntry, message: SpooledMessage, body: { text: string; media: { contentType: string; dataBase64: string }[] }): Promise<Outcome> {
+    const { backoff, log, outbox } = this.options;
     for (let attempt = 1; attempt <= backoff.maxAttempts; attempt++) {
       if (this.abort.signal.aborted) return "stopped";
+      if (!outbox.holds(entry)) return "cancelled";
       try {
-        await this.deliverOnce(message);
+        await postTask(this.options.vmUrl, this.options.token, { id: message.id, from: message.from, receivedAt: message.receivedAt, ...body }, this.abort.signal);
         log.info({ messageId: message.id, from: maskNumber(message.from), attempt }, "message handed to the VM");
         return "delivered";
       } catch (err) {
-        if (err instanceof PermanentError) {
-          log.error({ messageId: message.id, reason: err.message }, "VM refused the message; moved to outbox-rejected");
-          return "rejected";
+        if (err instanceof TaskRefusedError) {
+          log.error({ messageId: message.id, status: err.status }, "VM refused the message; moved to outbox-rejected");
+          return "refused";
         }
         if (this.abort.signal.aborted) return "stopped";
-        const delay = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** (attempt - 1));
+        const delay = delayFor(backoff, attempt);
         log.warn({ messageId: message.id, attempt, retryInMs: delay, reason: describe(err) }, "VM not reachable yet");
         try {
           await sleep(delay, undefined, { signal: this.abort.signal });
@@ -114,46 +169,27 @@ export class Delivery {
     return "gave-up";
   }
 
-  private async deliverOnce(message: SpooledMessage): Promise<void> {
-    const media = [];
-    let text = message.text;
-    for (const item of message.media) {
-      try {
-        const fetched = await this.options.fetchMedia(item.url);
-        media.push({ contentType: fetched.contentType || item.contentType, dataBase64: fetched.data.toString("base64") });
-      } catch (err) {
-        // A photo Twilio will never hand over must not hold up this sender's queue forever.
-        if (!(err instanceof MediaUnavailableError)) throw err;
-        this.options.log.warn({ messageId: message.id, status: err.status }, "inbound media unavailable; delivering the message without it");
-        text += `\n\n[An attachment (${item.contentType}) could not be downloaded from Twilio: HTTP ${err.status}.]`;
-      }
-    }
-    // 30 s for the VM to acknowledge; the body after that is not bounded (see below).
-    const ackTimeout = new AbortController();
-    const timer = setTimeout(() => ackTimeout.abort(new Error("VM did not acknowledge within 30 s")), 30_000);
-    let response: Response;
-    try {
-      response = await fetch(`${this.options.vmUrl}/tasks`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${this.options.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ id: message.id, from: message.from, text, media, receivedAt: message.receivedAt }),
-        signal: AbortSignal.any([this.abort.signal, ackTimeout.signal]),
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.ok) {
-      // The VM keeps an accepted task's response open until the task ends, so Fly Proxy does not
-      // auto-stop it mid-run. Read it to the end in the background; the status was the acknowledgement.
-      response.text().catch(() => undefined);
-      return;
-    }
-    await response.body?.cancel();
-    // 400/413/422: this message will never be accepted; other statuses (401 while a token rolls,
-    // 5xx, Fly proxy 502/503 while the machine boots) may pass on a later try.
-    if ([400, 413, 422].includes(response.status)) throw new PermanentError(`VM answered ${response.status}`);
-    throw new Error(`VM answered ${response.status}`);
+  private async tell(to: string, text: string): Promise<void> {
+    await this.options.notify(to, text).catch((err: unknown) => {
+      this.options.log.error({ err, to: maskNumber(to) }, "could not tell the sender");
+    });
   }
+}
+
+function delayFor(backoff: BackoffOptions, attempt: number): number {
+  return Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** (attempt - 1));
+}
+
+function mediaNotice(contentType: string, reason: string, count: number): string {
+  const what = contentType.startsWith("image/") ? "photo" : "attachment";
+  const which = count > 1 ? `One ${what} (${contentType})` : `Your ${what}`;
+  return `${which} could not be downloaded from Twilio (${reason}), so the agent got your message without it. Send it again if it matters.`;
+}
+
+function refusedNotice(message: SpooledMessage): string {
+  const start = message.text.trim().slice(0, 40);
+  const quoted = start ? ` "${start}${message.text.trim().length > 40 ? "…" : ""}"` : "";
+  return `Your message${quoted} could not be passed to the agent: its machine refused it as malformed or too large. It was set aside and will not run.`;
 }
 
 function describe(err: unknown): string {

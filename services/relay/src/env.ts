@@ -20,6 +20,8 @@ const httpUrl = z
   .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
   .transform((v) => v.replace(/\/+$/, ""));
 
+const count = z.coerce.number().int().min(1);
+
 export const relayEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -38,6 +40,22 @@ export const relayEnvSchema = z.object({
   /** How long SIGTERM waits for the outbox to reach the VM before stopping (Fly's kill timeout is 5 s). */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(4),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Bounds (docs/services.md, "Limits"): what one sender or one holder of the relay token can do.
+  /** Messages one sender may have waiting in the outbox (the VM asleep or busy). */
+  RELAY_SENDER_QUEUE_LIMIT: count.default(20),
+  /** Messages one sender may send at once, and per hour after that (a token bucket). */
+  RELAY_SENDER_BURST: count.default(30),
+  RELAY_SENDER_PER_HOUR: count.default(120),
+  /** Messages waiting in the outbox, all senders together. */
+  RELAY_OUTBOX_LIMIT: count.default(2000),
+  /** Webhooks being written to disk at once; beyond it the sender is told to resend. */
+  RELAY_WEBHOOK_CONCURRENCY: count.default(256),
+  /** Outbound WhatsApp messages per recipient per hour (and at once), whatever the callbacks ask. */
+  RELAY_OUTBOUND_PER_HOUR: count.default(200),
+  /** Bytes of outbound images kept on the volume (a day each at most). */
+  RELAY_MEDIA_QUOTA_MB: count.default(256),
+  /** Largest callback body (text and base64 images) the relay reads. */
+  RELAY_CALLBACK_BODY_MB: count.max(64).default(16),
 });
 
 export type RelayEnv = z.output<typeof relayEnvSchema>;

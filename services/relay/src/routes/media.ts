@@ -1,6 +1,6 @@
-// GET /media/:id: images for Twilio to fetch while it delivers an answer.
+// GET /media/:id: images for Twilio (or the user, following a link) to fetch. No body is read.
 import type { FastifyInstance } from "fastify";
-import type { MediaStore } from "../media-store";
+import type { MediaStore } from "../store/media-store";
 
 export function mediaRoutes(app: FastifyInstance, media: MediaStore): void {
   app.get<{ Params: { id: string } }>("/media/:id", async (request, reply) => {

@@ -1,13 +1,18 @@
-// POST /webhook: Twilio's WhatsApp webhook. Verify, check the sender, spool, answer Twilio at once.
-import type { FastifyInstance } from "fastify";
-import twilio from "twilio";
+// POST /webhook: Twilio's WhatsApp webhook. Verify, check the sender, write durably, answer Twilio
+// at once. Twilio does not retry a webhook answered 5xx unless the URL asks it to (connection
+// overrides, https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides: by default
+// only a failed connection is retried), so a message the relay did not keep is answered 200 with
+// a TwiML <Message> telling the sender, never with an error page nobody reads.
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { RelayEnv } from "../env";
-import type { Spool } from "../spool";
+import type { Outbox } from "../store/outbox";
 import type { Delivery } from "../delivery";
+import type { Intake } from "../intake";
+import { isCancelCommand, type CancelCommand } from "../cancel";
 import { maskNumber } from "../logger";
-
-const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+import { emptyTwiml, notices, replyTwiml } from "../twiml";
+import { twilioSignatureValid } from "./signature";
 
 const webhookSchema = z.looseObject({
   MessageSid: z.string().regex(/^[A-Za-z0-9]{10,64}$/, "must be a Twilio message SID"),
@@ -18,27 +23,23 @@ const webhookSchema = z.looseObject({
 
 export interface WebhookDeps {
   env: RelayEnv;
-  spool: Spool;
+  outbox: Outbox;
   delivery: Delivery;
+  intake: Intake;
+  cancel: CancelCommand;
 }
 
-export function webhookRoutes(app: FastifyInstance, { env, spool, delivery }: WebhookDeps): void {
+const twiml = (reply: FastifyReply, body: string) => reply.type("text/xml").send(body);
+
+export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, intake, cancel }: WebhookDeps): void {
   const allowed = new Set(env.ALLOWED_PHONE_NUMBERS);
 
   app.post("/webhook", async (request, reply) => {
-    const params = (request.body ?? {}) as Record<string, unknown>;
-    const signature = request.headers["x-twilio-signature"];
-    // Twilio signs the URL it called, which is the public one, not what the proxy hands us.
-    const url = `${env.PUBLIC_URL}${request.url}`;
-    const valid =
-      typeof signature === "string" &&
-      typeof params === "object" &&
-      twilio.validateRequest(env.TWILIO_AUTH_TOKEN, signature, url, params);
-    if (!valid) {
-      request.log.warn({ hasSignature: typeof signature === "string" }, "webhook refused: bad or missing X-Twilio-Signature");
+    if (!twilioSignatureValid(env, request)) {
+      request.log.warn({ hasSignature: typeof request.headers["x-twilio-signature"] === "string" }, "webhook refused: bad or missing X-Twilio-Signature");
       return reply.code(403).send({ error: "X-Twilio-Signature does not match this request; check TWILIO_AUTH_TOKEN and PUBLIC_URL" });
     }
-
+    const params = request.body as Record<string, unknown>;
     const parsed = webhookSchema.safeParse(params);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
@@ -46,10 +47,26 @@ export function webhookRoutes(app: FastifyInstance, { env, spool, delivery }: We
       return reply.code(400).send({ error: "malformed webhook body", problems });
     }
     const { MessageSid, From, Body, NumMedia } = parsed.data;
+    const log = request.log.child({ messageId: MessageSid, from: maskNumber(From) });
 
     if (!allowed.has(From)) {
-      request.log.warn({ from: maskNumber(From), messageId: MessageSid }, "message from a sender outside ALLOWED_PHONE_NUMBERS ignored");
-      return reply.type("text/xml").send(emptyTwiml);
+      log.warn("message from a sender outside ALLOWED_PHONE_NUMBERS ignored");
+      return twiml(reply, emptyTwiml);
+    }
+    if (outbox.isDuplicate(MessageSid)) {
+      log.info("duplicate MessageSid (a Twilio retry or a replay) ignored");
+      return twiml(reply, emptyTwiml);
+    }
+
+    if (isCancelCommand(Body)) {
+      try {
+        await cancel.run(From);
+        await outbox.remember(MessageSid);
+      } catch (err) {
+        log.error({ err }, "/cancel failed on the relay's disk");
+        return twiml(reply, replyTwiml(notices.cancelFailed));
+      }
+      return twiml(reply, emptyTwiml);
     }
 
     const media = [];
@@ -62,9 +79,23 @@ export function webhookRoutes(app: FastifyInstance, { env, spool, delivery }: We
       media.push({ url, contentType: typeof contentType === "string" ? contentType : "application/octet-stream" });
     }
 
-    const added = await spool.add({ id: MessageSid, from: From, text: Body, media, receivedAt: new Date().toISOString() });
-    request.log.info({ messageId: MessageSid, from: maskNumber(From), media: media.length, duplicate: !added }, "message spooled");
+    const refusal = intake.admit(From);
+    if (refusal) {
+      log.warn({ reason: refusal.reason }, "message refused: over a limit; the sender is told");
+      return twiml(reply, replyTwiml(refusal.notice));
+    }
+    let added: boolean;
+    try {
+      added = await outbox.add({ id: MessageSid, from: From, text: Body, media, receivedAt: new Date().toISOString() });
+    } catch (err) {
+      // Logged with its code and path for the operator; the answer names neither.
+      log.error({ err }, "message not saved: the outbox write failed; the sender is told to resend");
+      return twiml(reply, replyTwiml(notices.notSaved));
+    } finally {
+      intake.done();
+    }
+    log.info({ media: media.length, duplicate: !added }, "message spooled");
     delivery.kick();
-    return reply.type("text/xml").send(emptyTwiml);
+    return twiml(reply, emptyTwiml);
   });
 }

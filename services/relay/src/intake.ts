@@ -1,0 +1,39 @@
+// Whether the relay takes one more message from a sender: per-sender queue and rate limits, the
+// outbox's total size, and how many webhooks are being written right now. A refusal says why, and
+// every refused message gets that reply: a 200 without one means "kept", never "quietly dropped".
+// Beyond capacity the relay answers at once instead of queueing.
+import type { RelayEnv } from "./env";
+import type { Outbox } from "./store/outbox";
+import { RateLimiter } from "./limits";
+import { notices } from "./twiml";
+
+export type Refusal = { reason: "sender-queue" | "sender-rate" | "outbox-full" | "busy"; notice: string };
+
+export class Intake {
+  private readonly rate: RateLimiter;
+  private writing = 0;
+
+  constructor(
+    private readonly env: RelayEnv,
+    private readonly outbox: Outbox,
+  ) {
+    this.rate = new RateLimiter(env.RELAY_SENDER_BURST, (60 * 60 * 1000) / env.RELAY_SENDER_PER_HOUR);
+  }
+
+  /** Undefined when the message may be written; the caller must then call `done()` after writing. */
+  admit(from: string): Refusal | undefined {
+    const env = this.env;
+    if (this.writing >= env.RELAY_WEBHOOK_CONCURRENCY) return { reason: "busy", notice: notices.busy };
+    if (this.outbox.count() >= env.RELAY_OUTBOX_LIMIT) return { reason: "outbox-full", notice: notices.busy };
+    if (this.outbox.countFrom(from) >= env.RELAY_SENDER_QUEUE_LIMIT) {
+      return { reason: "sender-queue", notice: notices.senderQueueFull(env.RELAY_SENDER_QUEUE_LIMIT) };
+    }
+    if (!this.rate.take(from)) return { reason: "sender-rate", notice: notices.senderRate(env.RELAY_SENDER_BURST, env.RELAY_SENDER_PER_HOUR) };
+    this.writing++;
+    return undefined;
+  }
+
+  done(): void {
+    this.writing--;
+  }
+}

@@ -1,0 +1,70 @@
+// The relay's two calls to the VM (docs/services.md): POST /tasks hands over one message, and
+// POST /cancel asks it to drop a sender's queued work and stop the running one.
+import { z } from "zod";
+
+/** The VM refused this message for good (400/413/422): retrying will not help. */
+export class TaskRefusedError extends Error {
+  constructor(readonly status: number) {
+    super(`VM answered ${status}`);
+  }
+}
+
+export interface TaskBody {
+  id: string;
+  from: string;
+  text: string;
+  media: { contentType: string; dataBase64: string }[];
+  receivedAt: string;
+}
+
+export async function postTask(vmUrl: string, token: string, task: TaskBody, signal: AbortSignal): Promise<void> {
+  // 30 s for the VM to acknowledge; the body after that is not bounded (see below).
+  const ackTimeout = AbortSignal.timeout(30_000);
+  const response = await fetch(`${vmUrl}/tasks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(task),
+    signal: AbortSignal.any([signal, ackTimeout]),
+  });
+  if (response.ok) {
+    // The VM keeps an accepted task's response open until the task ends, so Fly Proxy does not
+    // auto-stop it mid-run. Read it to the end in the background; the status was the acknowledgement.
+    response.text().catch(() => undefined);
+    return;
+  }
+  await response.body?.cancel();
+  // 400/413/422: this message will never be accepted; other statuses (401 while a token rolls,
+  // 5xx, Fly proxy 502/503 while the machine boots) may pass on a later try.
+  if ([400, 413, 422].includes(response.status)) throw new TaskRefusedError(response.status);
+  throw new Error(`VM answered ${response.status}`);
+}
+
+const cancelAnswer = z.object({ cancelledQueued: z.number().int().min(0), stoppedRunning: z.boolean() });
+export type CancelAnswer = z.infer<typeof cancelAnswer>;
+
+/**
+ * Asks the VM to cancel a sender's work; it tells the user itself. A sleeping VM is woken by Fly
+ * Proxy on this request, so a few attempts ride out a cold start; then the error is the caller's.
+ */
+export async function cancelOnVm(vmUrl: string, token: string, from: string, attempts = 3, delayMs = 2_000): Promise<CancelAnswer> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const response = await fetch(`${vmUrl}/cancel`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ from }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      if (response.ok) return cancelAnswer.parse(JSON.parse(text));
+      lastError = new Error(`VM answered ${response.status}`);
+      // A VM without /cancel (404) or refusing it will not change its mind on a retry.
+      if (response.status >= 400 && response.status < 500) break;
+    } catch (err) {
+      lastError = err;
+    }
+    if (attempt < attempts) await new Promise((r) => setTimeout(r, delayMs * attempt));
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
