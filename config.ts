@@ -28,6 +28,9 @@ export const settingsSchema = z.object({
   flyApiUrl: z.union([z.literal(""), z.url("must be an http(s) URL")]).default(""),
   twilioAccountSid: z.string().min(1, "is required (textslash:twilioAccountSid)"),
   twilioWhatsappNumber: z.string().regex(e164, "must be an E.164 number like +14155238886"),
+  twilioWebhookSid: z
+    .union([z.literal(""), z.string().regex(/^(MG|XE)[0-9a-fA-F]{32}$/, "must be a Messaging Service SID (MG + 32 hex) or a WhatsApp sender SID (XE + 32 hex)")])
+    .default(""),
   allowedPhoneNumbers: z
     .string()
     .min(1, "is required: comma-separated E.164 numbers")

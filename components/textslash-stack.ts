@@ -8,6 +8,7 @@ import { FlyService } from "./fly-service";
 import { RELAY_IPS, RELAY_VOLUME_GB, VM_IPS, relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
 import { RandomToken } from "./random-token";
+import { TwilioWebhook } from "./twilio/webhook";
 
 export { RELAY_IPS, VM_IPS };
 
@@ -16,6 +17,8 @@ export class TextslashStack extends pulumi.ComponentResource {
   readonly vm: FlyService;
   readonly relayUrl: string;
   readonly webhookUrl: string;
+  /** Set when textslash:twilioWebhookSid names the sender or service whose webhook the stack sets. */
+  readonly twilioWebhook: TwilioWebhook | undefined;
 
   constructor(name: string, cfg: StackConfig, opts?: pulumi.ComponentResourceOptions) {
     super("textslash:index:TextslashStack", name, {}, opts);
@@ -72,6 +75,14 @@ export class TextslashStack extends pulumi.ComponentResource {
     );
     this.relayUrl = `https://${names.relayApp}.fly.dev`;
     this.webhookUrl = `${this.relayUrl}/webhook`;
+    // After the relay is up, so Twilio never calls a URL that does not answer yet.
+    this.twilioWebhook = s.twilioWebhookSid
+      ? new TwilioWebhook(
+          `${name}-twilio-webhook`,
+          { accountSid: s.twilioAccountSid, targetSid: s.twilioWebhookSid, url: this.webhookUrl },
+          { parent: this, dependsOn: [this.relay] },
+        )
+      : undefined;
     this.registerOutputs({});
   }
 }

@@ -53,6 +53,15 @@ describe("parseSettings", () => {
     }
   });
 
+  it("takes a WhatsApp sender or Messaging Service SID for the webhook, and nothing else", () => {
+    expect(parseSettings(good, secrets, "a").twilioWebhookSid).toBe("");
+    const sid = "XE0123456789abcdef0123456789abcdef";
+    expect(parseSettings({ ...good, twilioWebhookSid: sid }, secrets, "a").twilioWebhookSid).toBe(sid);
+    expect(() => parseSettings({ ...good, twilioWebhookSid: "PN0123456789abcdef0123456789abcdef" }, secrets, "a")).toThrow(
+      "textslash:twilioWebhookSid: must be a Messaging Service SID (MG + 32 hex) or a WhatsApp sender SID (XE + 32 hex)",
+    );
+  });
+
   it("rejects an invalid explicit prefix", () => {
     expect(() => parseSettings({ ...good, prefix: "-Bad" }, secrets, "dev")).toThrow(/textslash:prefix/);
   });
