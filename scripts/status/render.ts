@@ -61,7 +61,7 @@ export function renderStatus(s: DeploymentStatus, now: Date): string {
       : s.lastMessageAt === undefined
         ? "not reported by this relay's /health"
         : s.lastMessageAt === null
-          ? "none since the relay's volume was created"
+          ? "none recorded yet"
           : `${s.lastMessageAt}${ago(s.lastMessageAt, now)}`;
   const q = s.vm.queue;
   const queue = "asleep" in q ? `asleep: ${q.asleep}` : "unknown" in q ? `unknown: ${q.unknown}` : `${q.running} running, ${q.queued} queued`;

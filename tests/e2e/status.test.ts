@@ -36,7 +36,8 @@ describe("npm run status in the sandbox", () => {
     const status = await gatherStatus(env);
     expect(status.problems).toEqual([]);
     expect(status.relay.machine).toMatchObject({ id: e2e.machine(relayApp).id, state: "started", checks: [{ name: "health", status: "passing" }] });
-    expect(status.relay.health).toMatchObject({ ok: true, outbox: 0 });
+    expect(status.relay.health).toMatchObject({ ok: true, outbox: 0, lastMessageAt: null });
+    expect(status.lastMessageAt).toBeNull();
     expect(status.vm.machine).toMatchObject({ id: e2e.machine(vmApp).id, state: "stopped", checks: [] });
     expect(status.vm.queue).toMatchObject({ asleep: expect.stringMatching(/^stopped since .*: nothing running/) });
     expect(status.vm.volume).toMatchObject({ name: "vm_data", sizeGb: 3, usage: { unknown: expect.stringContaining("not readable while the VM sleeps") } });
@@ -51,7 +52,8 @@ describe("npm run status in the sandbox", () => {
     expect(text).toMatch(/All well\.$/);
   }, 120_000);
 
-  it("a busy VM reports its queue and disk through its health check", async () => {
+  it("a busy VM reports its queue and disk through its health check, and the relay the last message time", async () => {
+    const sentAt = Date.now();
     expect((await e2e.send("sleep 8 then answer")).status).toBe(200);
     // Polls status itself (each read is async, so not through waitFor) until the VM reports the task.
     let status = await gatherStatus(env);
@@ -64,6 +66,8 @@ describe("npm run status in the sandbox", () => {
     expect(status.vm.machine?.checks).toMatchObject([{ name: "health", status: "passing" }]);
     expect(status.vm.queue).toEqual({ running: 1, queued: 0 });
     expect(status.vm.volume?.usage).toMatchObject({ source: "service", usedBytes: expect.any(Number), totalBytes: expect.any(Number) });
+    expect(status.relay.volume?.usage).toMatchObject({ source: "service" });
+    expect(Date.parse(String(status.lastMessageAt))).toBeGreaterThanOrEqual(sentAt - 1000);
     await waitFor("the reply", () => e2e.repliesTo("sleep 8 then answer").length >= 1, 60_000);
   }, 180_000);
 });

@@ -146,7 +146,23 @@ describe("relay webhook", () => {
     const { vm, relay } = await setup();
     const response = await fetch(`${relay.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, outbox: 0 });
+    expect(await response.json()).toEqual({ ok: true, outbox: 0, lastMessageAt: null, disk: { usedBytes: expect.any(Number), totalBytes: expect.any(Number) } });
     expect(vm.requests).toHaveLength(0);
+  });
+
+  it("/health says when the last message came in, and still knows after a restart", async () => {
+    const { relay, post, message } = await setup();
+    const before = Date.now();
+    expect((await post(message(fake.user, "hello"))).status).toBe(200);
+    const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as { lastMessageAt: string | null };
+    const first = (await health(relay.url)).lastMessageAt;
+    expect(Date.parse(String(first))).toBeGreaterThanOrEqual(before);
+    // A refused or duplicate message is no new message.
+    await post(message("+15559990000", "not allowed"));
+    expect((await health(relay.url)).lastMessageAt).toBe(first);
+    await relay.delivery.idle();
+    await relay.app.close();
+    const again = await startRelay({ claudeHost: (await startStub()).url, twilioUrl: (await startFakeTwilio()).url, dataDir: relay.env.RELAY_DATA_DIR });
+    expect((await health(again.url)).lastMessageAt).toBe(first);
   });
 });

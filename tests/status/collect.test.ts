@@ -103,7 +103,7 @@ describe("status", () => {
     expect(status.vm.volume?.usage).toEqual({ usedBytes: 1024 ** 3, totalBytes: 3 * 1024 ** 3, source: "service" });
     expect(status.lastMessageAt).toBeNull();
     expect(renderStatus(status, now)).toContain("  queue        1 running, 2 queued");
-    expect(renderStatus(status, now)).toContain("  last message none since the relay's volume was created");
+    expect(renderStatus(status, now)).toContain("  last message none recorded yet");
   });
 
   it("falls back to the usage Fly's volume API reports when the service reports none", async () => {

@@ -15,6 +15,7 @@ import { callbackRoutes } from "./routes/callback";
 import { statusRoutes } from "./routes/status";
 import { mediaRoutes } from "./routes/media";
 import { healthRoutes } from "./routes/health";
+import { DiskGauge } from "./disk";
 
 export { unreachableNotice } from "./delivery";
 
@@ -96,7 +97,9 @@ export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Rel
   callbackRoutes(app, { env, answers });
   statusRoutes(app, env);
   mediaRoutes(app, media);
-  healthRoutes(app, outbox);
+  const disk = new DiskGauge(env.RELAY_DATA_DIR);
+  await disk.refresh();
+  healthRoutes(app, outbox, disk);
 
   // Messages left by the previous process go out first; shutdown leaves unsent ones on disk.
   app.addHook("onReady", async () => {

@@ -46,6 +46,11 @@ export class DurableLog {
     return this.entries.get(key);
   }
 
+  /** The kept values, oldest first. */
+  values(): IterableIterator<string> {
+    return this.entries.values();
+  }
+
   get size(): number {
     return this.entries.size;
   }

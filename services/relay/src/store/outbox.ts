@@ -41,6 +41,8 @@ export class Outbox {
   readonly seen: DurableLog;
   readonly commits: GroupCommit;
   private sequence = 0;
+  /** When the newest message was taken (ms since the epoch), from `seen`'s values; null if none recorded. */
+  private lastTakenAtMs: number | null = null;
 
   constructor(dataDir: string, options: OutboxOptions = {}) {
     this.dir = join(dataDir, "outbox");
@@ -56,6 +58,11 @@ export class Outbox {
     await mkdir(this.dir, { recursive: true });
     await mkdir(this.deadDir, { recursive: true });
     await this.seen.load();
+    // Each taken MessageSid is logged with the time it was taken, so the time survives restarts.
+    for (const value of this.seen.values()) {
+      const ms = Number(value);
+      if (value !== "" && Number.isSafeInteger(ms) && ms > (this.lastTakenAtMs ?? 0)) this.lastTakenAtMs = ms;
+    }
     const names = (await readdir(this.dir)).sort();
     for (const name of names) {
       // Temp files are writes a crash interrupted before their rename: never acknowledged, safe to drop.
@@ -90,7 +97,8 @@ export class Outbox {
     const file = `${String(Date.now()).padStart(15, "0")}-${String(this.sequence++).padStart(6, "0")}-${message.id}.json`;
     try {
       await writeFileSynced(join(this.dir, file), JSON.stringify(message));
-      this.seen.stage(message.id);
+      const takenAt = Date.now();
+      this.seen.stage(message.id, String(takenAt));
       try {
         await this.commits.commit();
       } catch (err) {
@@ -98,6 +106,7 @@ export class Outbox {
         throw err;
       }
       this.insert({ file, id: message.id, from: message.from });
+      this.lastTakenAtMs = Math.max(this.lastTakenAtMs ?? 0, takenAt);
       return true;
     } finally {
       this.adding.delete(message.id);
@@ -112,6 +121,11 @@ export class Outbox {
 
   count(): number {
     return this.waiting.size;
+  }
+
+  /** When the relay last took a message from WhatsApp (ISO), or null when none is recorded. */
+  lastMessageAt(): string | null {
+    return this.lastTakenAtMs === null ? null : new Date(this.lastTakenAtMs).toISOString();
   }
 
   countFrom(from: string): number {
