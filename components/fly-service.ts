@@ -45,7 +45,7 @@ export class FlyService extends pulumi.ComponentResource {
     this.app = new FlyApp(`${name}-app`, { name: args.appName, orgSlug: args.org, adopt: args.adopt, privateOnly: args.privateOnly }, child);
     const afterApp = { parent: this, dependsOn: [this.app] };
     this.secrets = new FlySecrets(`${name}-secrets`, { appName: this.app.name, values: args.secrets, adopt: args.adopt }, afterApp);
-    this.ips = args.ips.map((type) => new FlyIp(`${name}-ip-${type}`, { appName: this.app.name, type }, afterApp));
+    this.ips = args.ips.map((type) => new FlyIp(`${name}-ip-${type}`, { appName: this.app.name, type, orgSlug: args.org }, afterApp));
     this.volume = args.volume
       ? new FlyVolume(
           `${name}-volume`,

@@ -2,10 +2,11 @@
 // `adopt` is set (textslash:adoptExisting); otherwise a name clash is an error, unless the app is
 // an empty one of the stack's organization that an earlier up created but never recorded. A `privateOnly`
 // app (the VM) keeps no public address: adoption releases any (`fly deploy` hands them out),
-// refresh notices one added later, and the next up releases it.
+// refresh notices one added later, and the next up releases it. Delete stops and destroys the app's machines,
+// then waits for Fly's asynchronous app delete to finish.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { FlyApiError, isFlyNotFound, type FlyClient } from "./client";
+import { FlyApiError, isFlyNotFound, isVolumeGoing, type FlyClient } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
@@ -32,6 +33,45 @@ async function releasePublicIps(fly: FlyClient, appName: string): Promise<string
 }
 
 /**
+ * Fly answers 403 to reading an app name held by another organization (fly-go flaps_apps.go AppNameAvailable):
+ * the name is taken for good, and only another prefix helps.
+ */
+export function takenByAnotherOrg(name: string, orgSlug: string): Error {
+  const prefix = name.replace(/-(relay|vm)$/, "");
+  return new Error(
+    `app name ${name} is taken by another Fly organization (Fly answers 403 to reading it; this stack's organization is ${orgSlug}). ` +
+      `App names are global: choose another prefix with \`pulumi config set textslash:prefix <new-prefix>\` (now "${prefix}") and run \`pulumi up\` again.`,
+  );
+}
+
+const isForbidden = (err: unknown): boolean => err instanceof FlyApiError && err.status === 403;
+
+/** Machines that are gone or going: an app's delete need not wait for them. */
+const GONE_MACHINE = new Set(["destroyed", "destroying"]);
+
+/**
+ * Before an app is deleted, its machines are stopped and destroyed one by one (a stop first, so each process
+ * gets its stop signal and the volume is released), so the app's own asynchronous delete has nothing running left.
+ */
+async function emptyApp(fly: FlyClient, appName: string): Promise<void> {
+  let machines;
+  try {
+    machines = (await fly.machines.list(appName)).filter((m) => !GONE_MACHINE.has(m.state));
+  } catch (err) {
+    if (isFlyNotFound(err)) return;
+    throw err;
+  }
+  for (const m of machines) {
+    if (m.state !== "stopped" && m.state !== "suspended" && m.state !== "created") {
+      await ignoreNotFound(() => fly.machines.stop(appName, m.id));
+      await ignoreNotFound(() => fly.machines.waitForState(appName, m.id, { state: "stopped", timeoutMs: 60_000 }));
+    }
+    await ignoreNotFound(() => fly.machines.delete(appName, m.id));
+    await ignoreNotFound(() => fly.machines.waitForState(appName, m.id, { state: "destroyed", timeoutMs: 60_000 }));
+  }
+}
+
+/**
  * After Fly refused the create: returns when the app is one an earlier up created but never recorded (its
  * create's answer was lost), which is recorded instead. Only an app of the stack's organization with nothing
  * in it qualifies: one with machines or volumes may be a deployment with data, which only
@@ -42,14 +82,14 @@ async function assertUnrecordedApp(fly: FlyClient, inputs: AppInputs, refused: F
   try {
     app = await fly.apps.get(inputs.name);
   } catch (err) {
+    if (isForbidden(err)) throw takenByAnotherOrg(inputs.name, inputs.orgSlug);
     if (isFlyNotFound(err)) throw refused; // taken by someone else
     throw err;
   }
   if (app.orgSlug !== undefined && app.orgSlug !== inputs.orgSlug) throw refused;
-  const gone = new Set(["destroyed", "destroying", "pending_destroy"]);
   const [machines, volumes] = await Promise.all([
-    fly.machines.list(inputs.name).then((ms) => ms.filter((m) => !gone.has(m.state))),
-    fly.volumes.list(inputs.name).then((vs) => vs.filter((v) => !gone.has(v.state))),
+    fly.machines.list(inputs.name).then((ms) => ms.filter((m) => !GONE_MACHINE.has(m.state))),
+    fly.volumes.list(inputs.name).then((vs) => vs.filter((v) => !isVolumeGoing(v.state))),
   ]);
   if (machines.length === 0 && volumes.length === 0) return;
   throw new Error(
@@ -77,6 +117,7 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
         if (inputs.privateOnly) await releasePublicIps(fly, existing.name);
         return { id: existing.name, outs: { ...inputs, adopted: true, publicIps: [] } };
       } catch (err) {
+        if (isForbidden(err)) throw takenByAnotherOrg(inputs.name, inputs.orgSlug);
         if (!isFlyNotFound(err)) throw err;
       }
     }
@@ -105,7 +146,14 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
     if (news.privateOnly && (olds.publicIps ?? []).length > 0) await releasePublicIps(conn.client(), id);
     return { outs: { ...news, adopted: olds.adopted, publicIps: [] } };
   },
-  delete: async (id) => ignoreNotFound(() => conn.client().apps.delete(id)),
+  delete: async (id) => {
+    const fly = conn.client();
+    await emptyApp(fly, id);
+    await ignoreNotFound(() => fly.apps.delete(id));
+    // Fly answers 202 and deletes afterwards: done only once the app is gone, so a destroy followed by an up
+    // of the same stack never meets the old app's name.
+    await fly.apps.waitUntilGone(id);
+  },
 };
 
 /** The only provider object Pulumi serializes (see lazy-provider.ts). */

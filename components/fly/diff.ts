@@ -45,7 +45,7 @@ export const machineDiffTable: DiffTable = {
   appName: { replace: true, why: "a machine belongs to one app" },
   region: { replace: true, why: "a machine lives on a host in one region" },
   volumeId: { replace: true, why: "a volume attaches only to a machine created with it on its host" },
-  name: { replace: false, why: "updated in place" },
+  name: { replace: false, why: "only used at create: an update keeps the machine's current name (flyctl sends it; the sandbox refuses a rename)" },
   config: { replace: false, why: "image, env, guest, services and checks update in place (lease + new version)" },
   secretsVersion: { replace: false, why: "rolled in place with min_secrets_version" },
   autostopMode: { replace: false, why: "services config, updated in place" },

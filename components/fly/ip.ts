@@ -12,6 +12,8 @@ export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   appName: z.string().min(1),
   type: z.enum(["shared_v4", "v6", "private_v6"]),
+  /** The app's organization, sent as `org_slug` as flyctl does (deploy_first.go); stacks from before lack it. */
+  orgSlug: z.string().min(1).optional(),
   providerVersion: z.number(),
 });
 type IpInputs = z.infer<typeof inputsSchema>;
@@ -21,13 +23,15 @@ export const ipProvider: pulumi.dynamic.ResourceProvider<IpInputs> = {
   configure: conn.configure,
   check: async (_olds, news) => checkWith(inputsSchema, news),
   diff: async (_id, olds, news) => {
-    const d = diffByTable(ipDiffTable, { ...olds, address: undefined }, { ...news, address: undefined });
+    // orgSlug only matters to the create: a stack recorded before it was sent has no change to make.
+    const d = diffByTable(ipDiffTable, { ...olds, address: undefined, orgSlug: undefined }, { ...news, address: undefined, orgSlug: undefined });
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
   },
   create: async (inputs) => {
     const fly = conn.client();
     const existing = (await fly.ips.list(inputs.appName)).find((a) => a.type === inputs.type);
-    const ip = existing ?? (await fly.ips.create(inputs.appName, { type: inputs.type }));
+    // flyctl sends the organization with every assignment, Flycast included (internal/command/deploy/deploy_first.go).
+    const ip = existing ?? (await fly.ips.create(inputs.appName, { type: inputs.type, ...(inputs.orgSlug ? { orgSlug: inputs.orgSlug } : {}) }));
     return { id: ip.ip, outs: { ...inputs, address: ip.ip } };
   },
   read: async (id, props) => {
@@ -48,7 +52,7 @@ const serializedProvider = lazyProvider("components/fly/ip.ts", __filename, "ipP
 
 export class FlyIp extends pulumi.dynamic.Resource {
   declare readonly address: pulumi.Output<string>;
-  constructor(name: string, args: { appName: pulumi.Input<string>; type: "shared_v4" | "v6" | "private_v6" }, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: { appName: pulumi.Input<string>; type: "shared_v4" | "v6" | "private_v6"; orgSlug: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
     super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, address: undefined }, opts, "textslash", "FlyIp");
   }
 }

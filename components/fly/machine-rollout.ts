@@ -3,7 +3,7 @@
 // stays asleep (skip_launch) and its config is read back and compared instead; one meant to run all
 // the time (the relay) is started by the update and verified.
 import type { FlyClient, FlyMachine, MachineConfig, MachineEvent } from "./client";
-import { jsonEqual } from "./diff";
+import { configMatches, differingFields } from "./config-compare";
 
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 180_000;
 
@@ -25,7 +25,6 @@ const CHECK_POLL_MS = 2_000;
 export interface RolloutInput {
   appName: string;
   machineId: string;
-  name: string;
   config: MachineConfig;
   minSecretsVersion?: number | undefined;
 }
@@ -91,20 +90,6 @@ export async function waitForChecks(
   }
 }
 
-/** The config fields the stack sets; Fly may add others (metadata, defaults) that are not ours. */
-const OWNED_FIELDS = ["image", "env", "guest", "services", "checks", "mounts"] as const;
-
-/** Compares the fields we own (after a skip_launch update, and on refresh). */
-export function configMatches(want: MachineConfig, got: MachineConfig): boolean {
-  return OWNED_FIELDS.every((k) => jsonEqual(want[k] ?? undefined, got[k] ?? undefined));
-}
-
-export function ownedFields(config: MachineConfig): Partial<MachineConfig> {
-  const out: Partial<MachineConfig> = {};
-  for (const k of OWNED_FIELDS) if (config[k] !== undefined) Object.assign(out, { [k]: config[k] });
-  return out;
-}
-
 /**
  * Whether Fly Proxy puts this machine to sleep when idle (a service with autostop), so that finding it
  * stopped is normal and an update may leave it asleep. A machine meant to run all the time (the relay:
@@ -124,17 +109,22 @@ export async function rolloutMachine(fly: FlyClient, input: RolloutInput): Promi
     const updated = await fly.machines.update(
       appName,
       machineId,
-      { config: input.config, name: input.name, skipLaunch: asleep, minSecretsVersion: input.minSecretsVersion },
+      // The machine's current name, as flyctl sends it (internal/command/machine/update.go): an update never renames
+      // a machine, even one taken over under another name than the stack's.
+      { config: input.config, name: current.name, skipLaunch: asleep, minSecretsVersion: input.minSecretsVersion },
       { leaseNonce: lease.nonce },
     );
     if (asleep) {
       const readBack = await fly.machines.get(appName, machineId);
       if (!configMatches(input.config, readBack.config)) {
-        throw new Error(`machine ${machineId} of ${appName} is ${current.state}; Fly accepted the update but its config reads back different`);
+        throw new Error(
+          `machine ${machineId} of ${appName} is ${current.state}; Fly accepted the update but its config reads back different ` +
+            `in ${differingFields(input.config, readBack.config).join(", ")}`,
+        );
       }
       return readBack;
     }
-    await fly.machines.waitForState(appName, machineId, { state: "started", instanceId: updated.instanceId, timeoutMs });
+    await fly.machines.waitForState(appName, machineId, { state: "started", version: updated.instanceId, timeoutMs });
     return await waitForChecks(fly, appName, machineId, timeoutMs, current.events[0]?.id);
   } finally {
     await fly.leases.release(appName, machineId, lease.nonce).catch(() => undefined);

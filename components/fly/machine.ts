@@ -8,7 +8,8 @@ import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound, type FlyClient, type FlyMachine as FlyMachineState, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
-import { configMatches, ownedFields, rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
+import { configMatches, ownedView } from "./config-compare";
+import { rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -67,7 +68,7 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     if (found) {
       const outs = { ...inputs, machineId: found.id };
       try {
-        await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, name: inputs.name, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
+        await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
       } catch (err) {
         throw keepFailedMachine(err, found.id, outs);
       }
@@ -82,7 +83,7 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     const outs = { ...inputs, machineId: m.id };
     try {
       const timeoutMs = rolloutTimeoutMs();
-      await fly.machines.waitForState(inputs.appName, m.id, { state: "started", instanceId: m.instanceId, timeoutMs });
+      await fly.machines.waitForState(inputs.appName, m.id, { state: "started", version: m.instanceId, timeoutMs });
       await waitForChecks(fly, inputs.appName, m.id, timeoutMs);
     } catch (err) {
       throw keepFailedMachine(err, m.id, outs);
@@ -93,10 +94,11 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     try {
       const m = await conn.client().machines.get(props.appName, id);
       if (m.state === "destroyed") return {};
-      // Changed outside Pulumi (e.g. `fly machine update`): record what runs, so the next up's
-      // diff sees the difference and rolls the stack's config out again.
+      // Only the fields the program sets count: Fly's echo adds to them (mount name/size/encryption, defaults).
+      // Changed outside Pulumi (e.g. `fly machine update`): record what runs, in the program's shape, so the
+      // next up's diff sees exactly the difference and rolls the stack's config out again.
       if (configMatches(props.config, m.config)) return { id, props };
-      return { id, props: { ...props, config: { ...props.config, ...ownedFields(m.config) } } };
+      return { id, props: { ...props, config: { ...props.config, ...ownedView(props.config, m.config) } } };
     } catch (err) {
       if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up recreates it
       throw err;
@@ -105,7 +107,7 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   update: async (id, _olds, news) => {
     const outs = { ...news, machineId: id };
     try {
-      await rolloutMachine(conn.client(), { appName: news.appName, machineId: id, name: news.name, config: news.config, minSecretsVersion: news.secretsVersion });
+      await rolloutMachine(conn.client(), { appName: news.appName, machineId: id, config: news.config, minSecretsVersion: news.secretsVersion });
     } catch (err) {
       // Fly may already run the new config. Recording it (as an initialization failure) keeps the
       // state truthful: the next up retries it, or rolls back to the old config if the stack reverts,

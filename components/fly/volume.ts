@@ -4,9 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
-import { isFlyNotFound, type FlyClient, type FlyVolume as FlyVolumeState } from "./client";
+import { isFlyNotFound, isVolumeGoing, type FlyClient, type FlyVolume as FlyVolumeState } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
+import { extendVolume } from "./volume-extend";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -42,9 +43,7 @@ export function dataLossMessage(appName: string, volumeId: string, action: "dele
  * of one name, so without this a retried up would leave a second, unused volume until the app is deleted.
  */
 async function volumeToTakeOver(fly: FlyClient, inputs: VolumeInputs): Promise<FlyVolumeState | undefined> {
-  const live = (await fly.volumes.list(inputs.appName)).filter(
-    (v) => v.name === inputs.name && v.state !== "destroyed" && v.state !== "pending_destroy" && v.state !== "destroying",
-  );
+  const live = (await fly.volumes.list(inputs.appName)).filter((v) => v.name === inputs.name && !isVolumeGoing(v.state));
   if (inputs.adopt) return live[0];
   return live.find((v) => v.region === inputs.region && !v.attachedMachineId);
 }
@@ -73,7 +72,7 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     const fly = conn.client();
     const found = await volumeToTakeOver(fly, inputs);
     if (found) {
-      if (found.sizeGb < inputs.sizeGb) await fly.volumes.extend(inputs.appName, found.id, inputs.sizeGb);
+      if (found.sizeGb < inputs.sizeGb) await extendVolume(fly, inputs.appName, found.id, inputs.sizeGb);
       return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
     }
     const v = await fly.volumes.create(inputs.appName, { name: inputs.name, region: inputs.region, sizeGb: inputs.sizeGb });
@@ -82,7 +81,7 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   read: async (id, props) => {
     try {
       const v = await conn.client().volumes.get(props.appName, id);
-      if (v.state === "destroyed" || v.state === "pending_destroy") return {};
+      if (isVolumeGoing(v.state)) return {}; // being destroyed (or soft-deleted): refresh drops it
       return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id } };
     } catch (err) {
       if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up creates it
@@ -90,12 +89,26 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     }
   },
   update: async (id, olds, news) => {
-    if (news.sizeGb > olds.sizeGb) await conn.client().volumes.extend(news.appName, id, news.sizeGb);
-    return { outs: { ...news, sizeGb: Math.max(news.sizeGb, olds.sizeGb), volumeId: id } };
+    const outs = { ...news, sizeGb: Math.max(news.sizeGb, olds.sizeGb), volumeId: id };
+    if (news.sizeGb > olds.sizeGb) {
+      try {
+        await extendVolume(conn.client(), news.appName, id, news.sizeGb);
+      } catch (err) {
+        // The volume may already have its new size (only the restart failed): record it, so the next up does not
+        // try to grow it again; the message says what to run.
+        const e = err instanceof Error ? err : new Error(String(err));
+        throw Object.assign(e, { id, properties: outs, reasons: [e.message] });
+      }
+    }
+    return { outs };
   },
   delete: async (id, props) => {
     if (!props.allowDataLoss) throw new Error(dataLossMessage(props.appName, id));
-    await ignoreNotFound(() => conn.client().volumes.delete(props.appName, id));
+    const fly = conn.client();
+    // Already on its way out (scheduling_destroy, waiting_for_detach, fork_cleanup, pending_destroy): done.
+    const current = await fly.volumes.get(props.appName, id).catch((err: unknown) => (isFlyNotFound(err) ? undefined : Promise.reject(err)));
+    if (current === undefined || isVolumeGoing(current.state)) return;
+    await ignoreNotFound(() => fly.volumes.delete(props.appName, id));
   },
 };
 

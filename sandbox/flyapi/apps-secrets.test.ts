@@ -40,6 +40,7 @@ describe("apps", () => {
     await h.fly.ips.create("doomed", { type: "shared_v4" });
     await h.fly.apps.create({ name: "survivor", orgSlug: "personal" });
     await h.fly.apps.delete("doomed");
+    await h.fly.apps.waitUntilGone("doomed");
     expect(hook.calls).toContainEqual({ op: "destroy", id: m.id });
     const state = h.api.state();
     expect(state.apps).toEqual(["survivor"]);
@@ -52,6 +53,35 @@ describe("apps", () => {
     await h.fly.apps.create({ name: "doomed", orgSlug: "personal" });
     expect(await h.fly.secrets.list("doomed")).toEqual([]);
     expect(await h.fly.volumes.list("doomed")).toEqual([]);
+  });
+});
+
+describe("apps are created and deleted asynchronously, as on Fly", () => {
+  it("a create without ?wait=true is not readable at once; with it, the answer comes once the app exists", async () => {
+    h = await startHarness({ appLifecycleMs: 2_000 });
+    expect((await raw(h.api, "POST", "/v1/apps", { body: { name: "eager", org_slug: "personal" } })).status).toBe(201);
+    expect((await raw(h.api, "GET", "/v1/apps/eager")).status).toBe(404);
+    expect((await raw(h.api, "POST", "/v1/apps/eager/secrets", { body: { values: { A: "fake-a" } } })).status).toBe(404);
+    expect((await raw(h.api, "POST", "/v1/apps?wait=true", { body: { name: "patient", org_slug: "personal" } })).status).toBe(201);
+    expect((await raw(h.api, "GET", "/v1/apps/patient")).status).toBe(200);
+  });
+
+  it("a delete is accepted (202) and carried out afterwards: the name stays taken until the app is gone", async () => {
+    h = await startHarness({ appLifecycleMs: 2_000 });
+    await h.fly.apps.create({ name: "leaving", orgSlug: "personal" });
+    expect((await raw(h.api, "DELETE", "/v1/apps/leaving")).status).toBe(202);
+    expect((await raw(h.api, "GET", "/v1/apps/leaving")).status).toBe(200);
+    expect((await raw(h.api, "POST", "/v1/apps?wait=true", { body: { name: "leaving", org_slug: "personal" } })).status).toBe(422);
+    await h.fly.apps.waitUntilGone("leaving");
+    expect((await raw(h.api, "GET", "/v1/apps/leaving")).status).toBe(404);
+  });
+
+  it("an app of another organization answers 403 to a read and keeps its name taken", async () => {
+    h = await startHarness();
+    h.api.addForeignApp("someone-elses");
+    expect((await raw(h.api, "GET", "/v1/apps/someone-elses")).status).toBe(403);
+    expect((await raw(h.api, "POST", "/v1/apps?wait=true", { body: { name: "someone-elses", org_slug: "personal" } })).status).toBe(422);
+    expect(h.api.state().apps).toEqual([]);
   });
 });
 
@@ -90,7 +120,7 @@ describe("secrets", () => {
     const next = await h.fly.secrets.update("sec-app", { TOKEN_A: "fake-value-two" });
     expect(h.api.state().machines[0]?.secretsVersion).toBe(version);
     const updated = await h.fly.machines.update("sec-app", m.id, { config: { image: "demo:1" }, minSecretsVersion: next.version });
-    await h.fly.machines.wait("sec-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    await h.fly.machines.wait("sec-app", m.id, { state: "started", version: updated.instanceId, timeoutSeconds: 5 });
     expect(hook.calls.at(-1)).toMatchObject({ op: "update", spec: { secrets: { TOKEN_A: "fake-value-two" } } });
     expect(h.api.state().machines[0]?.secretsVersion).toBe(next.version);
   });

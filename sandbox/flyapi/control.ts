@@ -13,6 +13,8 @@ export const faultsSchema = z.strictObject({
   loseAnswers: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 const rateLimitsSchema = z.strictObject({ on: z.boolean() });
+const foreignAppSchema = z.strictObject({ name: z.string().min(1) });
+const volumeStateSchema = z.strictObject({ id: z.string().min(1), state: z.string().min(1) });
 
 export interface ControlTarget {
   requests(): RequestLogEntry[];
@@ -20,6 +22,8 @@ export interface ControlTarget {
   setFaults(f: FlyApiFaults): void;
   setRateLimits(on: boolean): void;
   state(): SandboxState;
+  addForeignApp(name: string): void;
+  setVolumeState(id: string, state: string): void;
 }
 
 /** undefined when the path is not a control endpoint. */
@@ -39,6 +43,14 @@ export function control(target: ControlTarget, method: string, pathname: string,
       return { status: 200, body: { ok: true } };
     case "GET /__sandbox/state":
       return { status: 200, body: target.state() };
+    case "POST /__sandbox/volume-state": {
+      const { id, state } = parseBody(volumeStateSchema, body, "sandbox volume-state");
+      target.setVolumeState(id, state);
+      return { status: 200, body: { ok: true } };
+    }
+    case "POST /__sandbox/foreign-apps":
+      target.addForeignApp(parseBody(foreignAppSchema, body, "sandbox foreign-apps").name);
+      return { status: 200, body: { ok: true } };
     default:
       return pathname.startsWith("/__sandbox/") ? { status: 404, body: { error: `no sandbox control endpoint ${key}` } } : undefined;
   }
@@ -46,8 +58,9 @@ export function control(target: ControlTarget, method: string, pathname: string,
 
 export function stateOf(core: SandboxCore): SandboxState {
   const { data } = core;
+  const own = Object.values(data.apps).filter((a) => a.foreign !== true);
   return {
-    apps: Object.keys(data.apps).sort(),
+    apps: own.map((a) => a.name).sort(),
     machines: Object.values(data.machines).map((m) => ({
       id: m.id,
       app: m.app,
@@ -60,9 +73,10 @@ export function stateOf(core: SandboxCore): SandboxState {
       app: v.app,
       name: v.name,
       sizeGb: v.sizeGb,
+      state: v.state ?? "created",
       ...(v.attachedMachineId !== undefined ? { attachedMachineId: v.attachedMachineId } : {}),
     })),
-    ips: data.ips.map((ip) => ({ app: ip.app, type: ip.type, address: ip.ip })),
-    secrets: Object.fromEntries(Object.values(data.apps).map((a) => [a.name, { names: Object.keys(a.secrets).sort(), version: a.secretsVersion }])),
+    ips: data.ips.map((ip) => ({ app: ip.app, type: ip.type, address: ip.ip, ...(ip.orgSlug !== undefined ? { orgSlug: ip.orgSlug } : {}) })),
+    secrets: Object.fromEntries(own.map((a) => [a.name, { names: Object.keys(a.secrets).sort(), version: a.secretsVersion }])),
   };
 }

@@ -24,6 +24,8 @@ export interface CoreOptions {
   log: (line: string) => void;
   transitionMs: number;
   defaultRegion: string;
+  /** How long an app takes to exist after its create and to go after its delete (both asynchronous on Fly). */
+  appLifecycleMs: number;
 }
 
 type Waiter = () => void;
@@ -67,9 +69,15 @@ export class SandboxCore {
     }
   }
 
+  /**
+   * The app, as this token sees it. Not yet readable after a create without `?wait=true` (fly-go's CreateApp asks
+   * for the wait and then polls with WaitForApp, retrying 404: flaps/flaps_apps.go); 403 for another
+   * organization's app (flaps_apps.go AppNameAvailable: "a name held by another organization comes back as a 403").
+   */
   app(name: string): AppRecord {
     const app = this.data.apps[name];
-    if (app === undefined) throw notFound(`app "${name}"`);
+    if (app === undefined || (app.readableAtMs !== undefined && app.readableAtMs > Date.now())) throw notFound(`app "${name}"`);
+    if (app.foreign === true) throw new HttpError(403, `unauthorized: app "${name}" belongs to an organization this token cannot access`);
     return app;
   }
 

@@ -2,7 +2,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadFlyOpenApi } from "../openapi";
+import { addForeignApp, deleteApp } from "./apps";
 import { stateOf } from "./control";
+import { HttpError } from "./errors";
 import { SandboxCore } from "./core";
 import { emptyStore, nowIso, type StoreData } from "./model";
 import { loadStore } from "./persist";
@@ -37,6 +39,8 @@ function loadValidator(options: FlyApiOptions, log: (line: string) => void): Req
  * again; without one they come back "stopped".
  */
 function settleRestored(core: SandboxCore): void {
+  // A delete accepted before the restart finishes now.
+  for (const app of Object.values(core.data.apps)) if (app.deleting === true) void deleteApp(core, app.name).catch(() => undefined);
   for (const m of Object.values(core.data.machines)) {
     const wasUp = ["created", "starting", "started", "replacing", "updating"].includes(m.state);
     if (m.state === "destroying") m.state = "destroyed";
@@ -59,6 +63,7 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
     log,
     transitionMs: options.transitionMs ?? DEFAULT_TRANSITION_MS,
     defaultRegion: options.defaultRegion ?? "ord",
+    appLifecycleMs: options.appLifecycleMs ?? 3 * (options.transitionMs ?? DEFAULT_TRANSITION_MS),
   });
   const limiter = new RateLimiter();
   const requestLog = new RequestLog();
@@ -79,6 +84,13 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
       limiter.reset();
     },
     state: () => stateOf(core),
+    addForeignApp: (name: string) => addForeignApp(core, name),
+    setVolumeState: (id: string, state: string) => {
+      const v = core.data.volumes[id];
+      if (v === undefined) throw new HttpError(404, `setVolumeState: no volume ${id}`);
+      v.state = state;
+      core.changed();
+    },
   };
 
   const handler = createHandler(

@@ -63,11 +63,11 @@ describe("machines", () => {
     const updated = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:2" } });
     expect(updated.instanceId).not.toBe(m.instanceId);
     expect(updated.config.image).toBe("demo:2");
-    const waited = await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    const waited = await h.fly.machines.wait("demo-app", m.id, { state: "started", version: updated.instanceId, timeoutSeconds: 5 });
     expect(waited.state).toBe("started");
     const restarted = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}/restart`);
     expect(restarted.status).toBe(200);
-    await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", version: updated.instanceId, timeoutSeconds: 5 });
     const events = await raw(h.api, "GET", `/v1/apps/demo-app/machines/${m.id}/events`);
     expect((events.json as { type: string }[]).map((e) => e.type)).toContain("restart");
     const stale = await raw(h.api, "POST", `/v1/apps/demo-app/machines/${m.id}`, { body: { config: { image: "demo:3" }, current_version: m.instanceId } });
@@ -105,13 +105,13 @@ describe("machines", () => {
     h = await startHarness({ runtime: hook });
     const m = await appWithMachine(h, true);
     const updated = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:2" } });
-    await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: updated.instanceId, timeoutSeconds: 5 });
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", version: updated.instanceId, timeoutSeconds: 5 });
     expect(hook.calls.map((c) => c.op)).toEqual(["start"]);
     // A stopped machine that ran before is replaced through update (Fly gives it a new root filesystem).
     await h.fly.machines.stop("demo-app", m.id);
     await h.fly.machines.wait("demo-app", m.id, { state: "stopped", timeoutSeconds: 5 });
     const again = await h.fly.machines.update("demo-app", m.id, { config: { image: "demo:3" } });
-    await h.fly.machines.wait("demo-app", m.id, { state: "started", instanceId: again.instanceId, timeoutSeconds: 5 });
+    await h.fly.machines.wait("demo-app", m.id, { state: "started", version: again.instanceId, timeoutSeconds: 5 });
     expect(hook.calls.map((c) => c.op)).toEqual(["start", "stop", "update"]);
     expect(hook.calls.at(-1)).toMatchObject({ op: "update", spec: { image: "demo:3" } });
   });

@@ -6,6 +6,8 @@ import { HttpError } from "./errors";
 import { machineId, nowIso, ulid, type MachineRecord } from "./model";
 import type { HandlerContext, HandlerResult, Router } from "./router";
 import type { CheckResult } from "./types";
+import { echoedConfig } from "./echo";
+import { GOING_VOLUME_STATES } from "./volumes";
 import { machineToWire } from "./wire";
 
 const WAITABLE = new Set(["started", "stopped", "suspended", "destroyed", "failed", "settled"]);
@@ -34,25 +36,6 @@ async function toWire(core: SandboxCore, m: MachineRecord, nonce?: string): Prom
   return machineToWire(m, await checksOf(core, m), nonce);
 }
 
-/**
- * The config as Fly stores and echoes it: services' `autostop` "off"/"stop" come back as false/true
- * ("suspend" stays a string), per the README's disagreements table.
- */
-export function storedConfig(config: Record<string, unknown>): Record<string, unknown> {
-  const services = config["services"];
-  if (!Array.isArray(services)) return config;
-  return {
-    ...config,
-    services: services.map((svc: unknown) => {
-      if (typeof svc !== "object" || svc === null) return svc;
-      const autostop = (svc as Record<string, unknown>)["autostop"];
-      if (autostop === "off") return { ...svc, autostop: false };
-      if (autostop === "stop") return { ...svc, autostop: true };
-      return svc;
-    }),
-  };
-}
-
 /** Attaches the config's volumes to `m`, enforcing Fly's rules; releases volumes the new config no longer mounts. */
 function attachVolumes(core: SandboxCore, m: MachineRecord, config: Record<string, unknown>, region: string): void {
   const mounts = (config["mounts"] ?? []) as { volume?: string; path?: string }[];
@@ -62,6 +45,7 @@ function attachVolumes(core: SandboxCore, m: MachineRecord, config: Record<strin
     if (mount.path === undefined || !mount.path.startsWith("/")) throw new HttpError(422, `config.mounts[${i}].path must be an absolute path`);
     const v = core.data.volumes[mount.volume];
     if (v === undefined || v.app !== m.app) throw new HttpError(422, `volume ${mount.volume} not found in app "${m.app}" (config.mounts[${i}])`);
+    if (GOING_VOLUME_STATES.has(v.state ?? "")) throw new HttpError(422, `volume ${v.id} (${v.name}) is ${v.state ?? ""} and cannot be mounted (config.mounts[${i}])`);
     if (v.region !== region) {
       throw new HttpError(422, `volume ${v.id} (${v.name}) is in region ${v.region} but the machine is in ${region}: a volume is pinned to its region`);
     }
@@ -118,7 +102,7 @@ async function create(ctx: HandlerContext): Promise<HandlerResult> {
     state: "created",
     instanceId: ulid(),
     privateIp: privateIp(),
-    config: storedConfig(req.config),
+    config: echoedConfig(req.config, core.data.volumes),
     createdAt: now,
     updatedAt: now,
     secretsVersion: app.secretsVersion,
@@ -148,12 +132,16 @@ async function update(ctx: HandlerContext): Promise<HandlerResult> {
   if (req.current_version !== undefined && req.current_version !== "" && req.current_version !== m.instanceId) {
     throw new HttpError(412, `machine ${m.id} is at version ${m.instanceId}, not current_version ${req.current_version}; read it again and retry`);
   }
+  // flyctl sends the machine's current name on every update (internal/command/machine/update.go); whether Fly
+  // would rename is not documented, so the stand-in refuses a different one (docs/stand-ins.md).
+  if (req.name !== undefined && req.name !== "" && req.name !== m.name) {
+    throw new HttpError(422, `machine ${m.id} is named "${m.name}"; an update cannot rename it to "${req.name}" (send its current name, or none)`);
+  }
   const region = req.region ?? m.region;
   if (region !== m.region) throw new HttpError(422, `machine ${m.id} is in region ${m.region}; a machine cannot move to ${region}, create a new one there`);
   attachVolumes(core, m, req.config, region);
   const wasRunning = (RUNNING_STATES.has(m.state) && m.state !== "created") || core.isLaunching(m.id);
-  m.config = storedConfig(req.config);
-  if (req.name !== undefined) m.name = req.name;
+  m.config = echoedConfig(req.config, core.data.volumes);
   m.instanceId = ulid();
   m.secretsVersion = Math.max(m.secretsVersion, req.min_secrets_version ?? 0, core.app(appName).secretsVersion);
   core.event(m, "update", "pending", "user");

@@ -18,6 +18,12 @@ export interface AppRecord {
   secrets: Record<string, SecretRecord>;
   /** Values at each version, so a machine started at version N sees exactly those. */
   secretHistory: Record<string, Record<string, string>>;
+  /** Unix ms before which the app is not readable yet (created without `?wait=true`). */
+  readableAtMs?: number;
+  /** Its delete was accepted (202); it disappears when the asynchronous delete finishes. */
+  deleting?: boolean;
+  /** An app of another organization: its name is taken, and reading it answers 403. */
+  foreign?: boolean;
 }
 
 export interface LeaseRecord {
@@ -80,6 +86,8 @@ export interface VolumeRecord {
   createdAt: string;
   attachedMachineId?: string;
   snapshots: SnapshotRecord[];
+  /** Fly's volume state; absent = "created". A destroyed volume stays listed, soft-deleted, as `pending_destroy`. */
+  state?: string;
 }
 
 export interface IpRecord {
@@ -89,6 +97,8 @@ export interface IpRecord {
   region: string;
   serviceName: string;
   network?: string;
+  /** The `org_slug` the assignment was requested with (flyctl always sends one). */
+  orgSlug?: string;
   createdAt: string;
 }
 

@@ -82,6 +82,7 @@ function createIp(ctx: HandlerContext): HandlerResult {
     region: body.region ?? "global",
     serviceName: body.service_name ?? "",
     ...(body.network !== undefined ? { network: body.network } : {}),
+    ...(body.org_slug !== undefined && body.org_slug !== "" ? { orgSlug: body.org_slug } : {}),
     createdAt: nowIso(),
   };
   ctx.core.data.ips.push(record);

@@ -14,7 +14,7 @@ import type { RequestLogEntry } from "./types";
 import { volumeRoutes } from "./volumes";
 
 /** Query parameters whose values are safe to keep in the request log; any other value is dropped. */
-const LOGGED_QUERY = new Set(["state", "timeout", "force", "kill", "include_deleted", "region", "org_slug", "ttl", "instance_id", "summary", "limit"]);
+const LOGGED_QUERY = new Set(["state", "timeout", "force", "kill", "include_deleted", "region", "org_slug", "ttl", "instance_id", "version", "summary", "limit", "wait"]);
 const MAX_BODY_BYTES = 1 << 20;
 const MAX_LOG = 5000;
 

@@ -39,6 +39,11 @@ export interface FlyApiOptions {
   openApiSpecPath?: string;
   /** Check every API response against the document and log each mismatch (tests turn this on). */
   checkResponses?: boolean;
+  /**
+   * How long an app takes to exist after a create without `?wait=true`, and to disappear after its delete was
+   * accepted (202). Default 3 × transitionMs.
+   */
+  appLifecycleMs?: number;
 }
 
 export interface RequestLogEntry {
@@ -73,8 +78,8 @@ export interface FlyApiFaults {
 export interface SandboxState {
   apps: string[];
   machines: { id: string; app: string; state: string; image: string; secretsVersion?: number }[];
-  volumes: { id: string; app: string; name: string; sizeGb: number; attachedMachineId?: string }[];
-  ips: { app: string; type: string; address: string }[];
+  volumes: { id: string; app: string; name: string; sizeGb: number; state: string; attachedMachineId?: string }[];
+  ips: { app: string; type: string; address: string; orgSlug?: string }[];
   secrets: Record<string, { names: string[]; version: number }>;
 }
 
@@ -88,5 +93,9 @@ export interface LocalFlyApi {
   setFaults(f: FlyApiFaults): void;
   setRateLimits(on: boolean): void;
   state(): SandboxState;
+  /** An app of another organization: its name is taken (422 on create) and reading it answers 403. */
+  addForeignApp(name: string): void;
+  /** Puts a volume in a state Fly reports (e.g. fork_cleanup, waiting_for_detach), as after operations the sandbox does not run. */
+  setVolumeState(id: string, state: string): void;
   close(): Promise<void>;
 }

@@ -48,8 +48,13 @@ describe("volumes", () => {
 
     await h.fly.machines.delete("vol-app", m.id, { force: true });
     await h.fly.machines.wait("vol-app", m.id, { state: "destroyed", timeoutSeconds: 5 });
-    await h.fly.volumes.delete("vol-app", vol.id);
-    expect(await h.fly.volumes.list("vol-app")).toEqual([]);
+    const deleted = await raw(h.api, "DELETE", `/v1/apps/vol-app/volumes/${vol.id}`);
+    expect(deleted.json).toMatchObject({ id: vol.id, state: "scheduling_destroy" });
+    // Fly lists a destroyed volume while it goes scheduling_destroy → pending_destroy (soft-deleted for 24 h).
+    for (let i = 0; i < 200 && (await h.fly.volumes.get("vol-app", vol.id)).state !== "pending_destroy"; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await h.fly.volumes.list("vol-app")).map((v) => v.state)).toEqual(["pending_destroy"]);
+    const remount = await errorOf(h.fly.machines.create("vol-app", { region: "ord", config: { image: "demo:1", mounts: [{ volume: vol.id, path: "/data" }] } }));
+    expect(remount.message).toContain("is pending_destroy and cannot be mounted");
   });
 
   it("records snapshots and updates retention", async () => {

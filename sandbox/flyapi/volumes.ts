@@ -73,23 +73,43 @@ function update(ctx: HandlerContext): HandlerResult {
 
 function extend(ctx: HandlerContext): HandlerResult {
   const v = volume(ctx);
+  if (GOING_VOLUME_STATES.has(v.state ?? "")) throw new HttpError(412, `volume ${v.id} (${v.name}) is ${v.state}; it cannot be extended`);
   const body = parseBody(extendSchema, ctx.body, "extend volume");
   if (body.size_gb <= v.sizeGb) {
     throw new HttpError(400, `volume ${v.id} is ${v.sizeGb} GB; size_gb ${body.size_gb} would not grow it (volumes can only be extended, never shrunk)`);
   }
   v.sizeGb = body.size_gb;
   ctx.core.changed();
-  return { status: 200, body: { volume: volumeToWire(v), needs_restart: false } };
+  // When Fly answers needs_restart is not documented beyond "your Machine needs to be restarted to make use of the
+  // added space" (docs machines/api/volumes-resource); the stand-in says so whenever a started machine has it mounted.
+  const attached = v.attachedMachineId === undefined ? undefined : ctx.core.data.machines[v.attachedMachineId];
+  return { status: 200, body: { volume: volumeToWire(v), needs_restart: attached?.state === "started" } };
 }
+
+/**
+ * Volumes Fly is removing, which it still lists (fly-go flaps/flaps_volumes.go `destroyedVolumeStates`, filtered out
+ * by its GetVolumes): a destroy goes `scheduling_destroy` → `pending_destroy` and stays soft-deleted for 24 hours
+ * (Fly docs volumes/volume-states). `fork_cleanup` and `waiting_for_detach` come from forks and detaches the
+ * sandbox does not run; a test can put a volume in them (`setVolumeState`).
+ */
+export const GOING_VOLUME_STATES = new Set(["scheduling_destroy", "fork_cleanup", "waiting_for_detach", "pending_destroy", "destroying"]);
 
 function remove(ctx: HandlerContext): HandlerResult {
   const v = volume(ctx);
+  if (GOING_VOLUME_STATES.has(v.state ?? "")) return { status: 200, body: volumeToWire(v) };
   if (v.attachedMachineId !== undefined) {
     throw new HttpError(412, `volume ${v.id} (${v.name}) is attached to machine ${v.attachedMachineId}; destroy that machine (or remove the mount) first`);
   }
-  delete ctx.core.data.volumes[v.id];
+  v.state = "scheduling_destroy";
   ctx.core.changed();
-  return { status: 200, body: { ...volumeToWire(v), state: "destroyed" } };
+  const { core } = ctx;
+  void core.sleep(core.options.transitionMs).then(() => {
+    if (core.data.volumes[v.id] === v && v.state === "scheduling_destroy") {
+      v.state = "pending_destroy";
+      core.changed();
+    }
+  });
+  return { status: 200, body: volumeToWire(v) };
 }
 
 function listSnapshots(ctx: HandlerContext): HandlerResult {

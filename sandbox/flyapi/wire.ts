@@ -67,7 +67,7 @@ export function volumeToWire(v: VolumeRecord): Record<string, unknown> {
   const wire: Record<string, unknown> = {
     id: v.id,
     name: v.name,
-    state: "created",
+    state: v.state ?? "created",
     size_gb: v.sizeGb,
     region: v.region,
     zone: v.zone,

@@ -107,6 +107,9 @@ function closeObjects(components: Json): void {
 
 /** Query parameters Fly accepts that the document does not declare, per operation. */
 export function extraQueryParameters(operationId: string, options: RelaxationOptions): Record<string, Json> {
+  // fly-go's CreateApp posts to `/apps?wait=true` (flaps/flaps_apps.go) so that Fly answers once the app exists;
+  // the document declares no query for it. Clients follow fly-go here, so client mode accepts it too.
+  if (operationId === "Apps_create") return { wait: { type: "boolean" } };
   if (options.clientForms) return {};
   switch (operationId) {
     // README "delete machine": `?force=true` (docs) and `?kill=true` (Fly's Go client).

@@ -71,8 +71,10 @@ it("sends only what the document names, for every operation the client has", asy
   await fly.machines.stop("textslash-vm", "m-fake1", { signal: "SIGINT", timeout: "5s" });
   reply({});
   await fly.machines.suspend("textslash-vm", "m-fake1");
+  reply({ ok: true });
+  await fly.machines.restart("textslash-vm", "m-fake1", { leaseNonce: "fake-nonce" });
   reply({ ok: true, state: "started" });
-  await fly.machines.wait("textslash-vm", "m-fake1", { state: "started", timeoutSeconds: 30, instanceId: "inst-1" });
+  await fly.machines.wait("textslash-vm", "m-fake1", { state: "started", timeoutSeconds: 30, version: "inst-1" });
   reply({ nonce: "fake-nonce", expires_at: 2_000_000_000 }, 201);
   await fly.leases.acquire("textslash-vm", "m-fake1", { ttlSeconds: 30, description: "deploy" });
   reply({ nonce: "fake-nonce", expires_at: 2_000_000_000 }, 201);
@@ -121,7 +123,7 @@ it("sends only what the document names, for every operation the client has", asy
     [
       "Apps_create", "Apps_show", "Apps_delete",
       "Machines_create", "Machines_show", "Machines_list", "Machines_update", "Machines_start", "Machines_stop",
-      "Machines_suspend", "Machines_wait", "Machines_delete",
+      "Machines_suspend", "Machines_restart", "Machines_wait", "Machines_delete",
       "Machines_create_lease", "Machines_show_lease", "Machines_release_lease",
       "Volumes_create", "Volumes_get_by_id", "Volumes_list", "Volumes_update", "Volumes_extend", "Volume_delete",
       "Volumes_list_snapshots", "createVolumeSnapshot",

@@ -186,9 +186,9 @@ describe("waitForState", () => {
   it("asks again after a 408 until the state is reached", async () => {
     const { fly } = fakeClockClient();
     server.script({ status: 408, body: { error: "deadline_exceeded" } }, { status: 408, body: { error: "deadline_exceeded" } }, { status: 200, body: { ok: true, state: "started" } });
-    const result = await fly.machines.waitForState("app-a", "m-fake1", { state: "started", instanceId: "inst-1", timeoutMs: 120_000, perCallSeconds: 30 });
+    const result = await fly.machines.waitForState("app-a", "m-fake1", { state: "started", version: "inst-1", timeoutMs: 120_000, perCallSeconds: 30 });
     expect(result.state).toBe("started");
-    expect(server.requests.map((r) => r.url)).toEqual(Array(3).fill("/v1/apps/app-a/machines/m-fake1/wait?state=started&timeout=30&instance_id=inst-1"));
+    expect(server.requests.map((r) => r.url)).toEqual(Array(3).fill("/v1/apps/app-a/machines/m-fake1/wait?state=started&timeout=30&version=inst-1"));
   });
 
   it("does not hammer the API when 408s come back early: it pauses, and gives up at the deadline", async () => {

@@ -69,6 +69,7 @@ describe("Fly behaviours across the client and the local API", () => {
     await fly.machines.waitForState(app, machine.id, { state: "started", timeoutMs: 30_000 });
 
     await fly.apps.delete(app);
+    await fly.apps.waitUntilGone(app);
     const state = c.api.state();
     expect(state.apps).not.toContain(app);
     expect(state.machines.filter((m) => m.app === app && m.state !== "destroyed")).toEqual([]);

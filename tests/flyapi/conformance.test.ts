@@ -28,6 +28,7 @@ describe("the whole client surface conforms to the document", () => {
     expect((await fly.secrets.list(app)).map((s) => s.name)).toEqual(["API_KEY"]);
 
     await fly.apps.delete(app);
+    await fly.apps.waitUntilGone(app);
     expect((await flyFailure(fly.apps.get(app))).status).toBe(404);
     expect([...checked.operations()].sort()).toEqual(["Apps_create", "Apps_delete", "Apps_show", "Secrets_list", "Secrets_update"]);
     c.expectConformant();
@@ -53,7 +54,7 @@ describe("the whole client surface conforms to the document", () => {
 
     const updated = await fly.machines.update(app, machine.id, { config: { ...machineConfig(), env: { MODE: "updated" } } }, leased);
     expect(updated.config.env).toEqual({ MODE: "updated" });
-    await fly.machines.waitForState(app, machine.id, { state: "started", instanceId: updated.instanceId, timeoutMs: 30_000 });
+    await fly.machines.waitForState(app, machine.id, { state: "started", version: updated.instanceId, timeoutMs: 30_000 });
     // current_version guards against lost updates: the machine moved on, so the old version is refused.
     const stale = await flyFailure(fly.machines.update(app, machine.id, { config: machineConfig(), currentVersion: machine.instanceId }, leased));
     expect(stale.status).toBe(412);
@@ -98,7 +99,8 @@ describe("the whole client surface conforms to the document", () => {
     await fly.machines.delete(app, machine.id, { force: true });
     await fly.machines.waitForState(app, machine.id, { state: "destroyed", timeoutMs: 30_000 });
     await fly.volumes.delete(app, volume.id);
-    expect((await flyFailure(fly.volumes.get(app, volume.id))).status).toBe(404);
+    // Soft-deleted: still readable, in a destroy state (Fly docs volumes/volume-states).
+    expect((await fly.volumes.get(app, volume.id)).state).toMatch(/^(scheduling|pending)_destroy$/);
     await fly.apps.delete(app);
     expect([...checked.operations()].sort()).toEqual(
       [

@@ -40,7 +40,8 @@ async function call(method: string, path: string, body?: unknown, authorization 
 }
 
 async function createApp(name: string): Promise<void> {
-  expect((await call("POST", "/v1/apps", { name, org_slug: "personal" })).status).toBe(201);
+  // `?wait=true` as fly-go sends it: Fly answers once the app exists (flaps/flaps_apps.go).
+  expect((await call("POST", "/v1/apps?wait=true", { name, org_slug: "personal" })).status).toBe(201);
 }
 
 async function startedMachine(app: string, config: Record<string, unknown> = { image: "registry.example/readme:v1" }): Promise<string> {
@@ -54,7 +55,7 @@ async function startedMachine(app: string, config: Record<string, unknown> = { i
 describe("the local Fly API accepts both forms the README lists", () => {
   it("create app: `name` (document) and `app_name` (older clients)", async () => {
     await createApp("readme-by-name");
-    expect((await call("POST", "/v1/apps", { app_name: "readme-by-app-name", org_slug: "personal" })).status).toBe(201);
+    expect((await call("POST", "/v1/apps?wait=true", { app_name: "readme-by-app-name", org_slug: "personal" })).status).toBe(201);
     expect((await call("GET", "/v1/apps/readme-by-app-name")).status).toBe(200);
     expect(violations).toEqual([]);
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { digestsOf } from "../../components/fly/secrets";
 import { dataLossMessage, volumeProvider } from "../../components/fly/volume";
 import type { FlyMachine, MachineEvent } from "../../components/fly/client";
-import { configMatches, DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs, sleepsWhenIdle } from "../../components/fly/machine-rollout";
+import { configMatches } from "../../components/fly/config-compare";
+import { DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs, sleepsWhenIdle } from "../../components/fly/machine-rollout";
 import { relayMachineConfig, vmMachineConfig } from "../../components/machine-configs";
 import { parseSettings } from "../../config";
 

@@ -71,7 +71,7 @@ export function configToWire(config: MachineConfig): WireConfigOut {
       config.checks === undefined
         ? undefined
         : Object.fromEntries(Object.entries(config.checks).map(([name, c]) => [name, checkToWire(c)])),
-    mounts: config.mounts?.map((m) => compact({ volume: m.volume, path: m.path, name: m.name })),
+    mounts: config.mounts?.map((m) => compact({ volume: m.volume, path: m.path, name: m.name, size_gb: m.sizeGb, encrypted: m.encrypted })),
     restart: config.restart === undefined ? undefined : compact({ policy: config.restart.policy, max_retries: config.restart.maxRetries }),
     metadata: config.metadata,
     stop_config: config.stopConfig === undefined ? undefined : compact({ signal: config.stopConfig.signal, timeout: config.stopConfig.timeout }),
@@ -136,7 +136,7 @@ export function configFromWire(wire: WireConfig | undefined): MachineConfig {
       w.checks === undefined || w.checks === null
         ? undefined
         : Object.fromEntries(Object.entries(w.checks).map(([name, c]) => [name, checkFromWire(c)])),
-    mounts: w.mounts?.map((m) => compact({ volume: m.volume ?? "", path: m.path ?? "", name: m.name })),
+    mounts: w.mounts?.map((m) => compact({ volume: m.volume ?? "", path: m.path ?? "", name: m.name, sizeGb: m.size_gb, encrypted: m.encrypted })),
     restart:
       w.restart === undefined || w.restart === null
         ? undefined

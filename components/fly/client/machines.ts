@@ -22,7 +22,8 @@ export interface LeasedCallOptions extends CallOptions {
 
 export interface WaitForStateInput {
   state: WaitableState;
-  instanceId?: string;
+  /** Only this version of the machine (its instance_id after a create or update) counts. */
+  version?: string;
   /** Overall time budget in milliseconds; `wait` calls (408 on their own timeout) repeat until then. */
   timeoutMs: number;
   /** Seconds each `wait` call is held by Fly (at most 60). */
@@ -104,6 +105,11 @@ export class FlyMachinesApi {
     await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "stop"), body, schema: ignoredBodySchema });
   }
 
+  /** Stops and starts the machine on the same version (its root filesystem kept); Fly restarts only a started machine. */
+  async restart(appName: string, machineId: string, options: LeasedCallOptions = {}): Promise<void> {
+    await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "restart"), schema: ignoredBodySchema });
+  }
+
   async suspend(appName: string, machineId: string, options: LeasedCallOptions = {}): Promise<void> {
     await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "suspend"), schema: ignoredBodySchema });
   }
@@ -115,7 +121,8 @@ export class FlyMachinesApi {
       ...options,
       method: "GET",
       path: this.#path(appName, machineId, "wait"),
-      query: { state: input.state, timeout: seconds, instance_id: input.instanceId, version: input.version },
+      // `version`, not the deprecated `instance_id` (OpenAPI Machines_wait; fly-go flaps_machines_wait.go).
+      query: { state: input.state, timeout: seconds, version: input.version },
       // Fly holds the request for up to `timeout` seconds: give the HTTP call room beyond that.
       timeoutMs: options.timeoutMs ?? (seconds + 15) * 1000,
       schema: wireWaitSchema,
@@ -132,7 +139,7 @@ export class FlyMachinesApi {
       const perCall = Math.min(remainingSeconds, input.perCallSeconds ?? MAX_WAIT_SECONDS, MAX_WAIT_SECONDS);
       const callStarted = this.http.now();
       try {
-        return await this.wait(appName, machineId, { state: input.state, instanceId: input.instanceId, timeoutSeconds: perCall });
+        return await this.wait(appName, machineId, { state: input.state, version: input.version, timeoutSeconds: perCall });
       } catch (err) {
         if (!(err instanceof FlyApiError) || err.status !== 408) throw err;
       }

@@ -82,6 +82,9 @@ export interface MachineMount {
   volume: string;
   path: string;
   name?: string;
+  /** Fly reports the volume's size and encryption with each mount (fly-go MachineMount); not sent by the program. */
+  sizeGb?: number;
+  encrypted?: boolean;
 }
 
 export interface MachineRestart {
@@ -194,7 +197,7 @@ export interface WaitInput {
   state: WaitableState;
   /** Seconds the server holds the request (Fly caps it at 60). */
   timeoutSeconds?: number;
-  instanceId?: string;
+  /** The machine version to wait for: its `instance_id` after a create or update. */
   version?: string;
 }
 

@@ -5,6 +5,14 @@ import { createVolumeToWire, snapshotFromWire, updateVolumeToWire, volumeFromWir
 import type { CreateVolumeInput, ExtendVolumeResult, FlyVolume, FlyVolumeSnapshot, UpdateVolumeInput } from "./types";
 import { ignoredBodySchema, wireExtendSchema, wireSnapshotSchema, wireVolumeSchema } from "./wire";
 
+/**
+ * States of a volume Fly is removing but still lists: fly-go's GetVolumes filters exactly these out
+ * (flaps/flaps_volumes.go `destroyedVolumeStates`); a destroy goes scheduling_destroy → pending_destroy
+ * (Fly docs volumes/volume-states). Such a volume is never taken over, and destroying it again is done.
+ */
+export const GOING_VOLUME_STATES: ReadonlySet<string> = new Set(["scheduling_destroy", "fork_cleanup", "waiting_for_detach", "pending_destroy", "destroying", "destroyed"]);
+export const isVolumeGoing = (state: string): boolean => GOING_VOLUME_STATES.has(state);
+
 export class FlyVolumesApi {
   constructor(private readonly http: FlyHttp) {}
 

@@ -48,7 +48,7 @@ export const wireConfigSchema = z.looseObject({
   services: z.array(wireServiceSchema).optional().nullable(),
   checks: z.record(str, wireCheckSchema).optional().nullable(),
   mounts: z
-    .array(z.looseObject({ volume: str.optional(), path: str.optional(), name: str.optional() }))
+    .array(z.looseObject({ volume: str.optional(), path: str.optional(), name: str.optional(), size_gb: z.number().optional(), encrypted: z.boolean().optional() }))
     .optional()
     .nullable(),
   restart: z.looseObject({ policy: str.optional(), max_retries: z.number().optional() }).optional().nullable(),
