@@ -49,7 +49,7 @@ export const machineDiffTable: DiffTable = {
   config: { replace: false, why: "image, env, guest, services and checks update in place (lease + new version)" },
   secretsVersion: { replace: false, why: "rolled in place with min_secrets_version" },
   autostopMode: { replace: false, why: "services config, updated in place" },
-  adopt: { replace: false, why: "only affects create" },
+  adopt: { replace: false, why: "only affects create; the machine provider leaves it out of its diff, so it never restarts a machine" },
 };
 
 export interface DiffOutcome {

@@ -58,8 +58,11 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   configure: conn.configure,
   check: async (_olds, news) => checkWith(inputsSchema, news) as pulumi.dynamic.CheckResult<MachineInputs>,
   diff: async (_id, olds, news) => {
-    const { machineId: _m, state: _s, ...o } = olds as MachineInputs & { machineId?: string; state?: string };
-    const d = diffByTable(machineDiffTable, o, { ...news });
+    // `adopt` only matters when the machine is created: a change of it alone (textslash:adoptExisting set
+    // back to false after a takeover) must not update, which would restart the machine for nothing.
+    const { machineId: _m, state: _s, adopt: _a, ...o } = olds as MachineInputs & { machineId?: string; state?: string };
+    const { adopt: _b, ...n } = news;
+    const d = diffByTable(machineDiffTable, o, n);
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: true };
   },
   create: async (inputs) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { digestsOf } from "../../components/fly/secrets";
 import { dataLossMessage, volumeProvider } from "../../components/fly/volume";
+import { machineProvider } from "../../components/fly/machine";
 import type { FlyMachine, MachineEvent } from "../../components/fly/client";
 import { configMatches } from "../../components/fly/config-compare";
 import { DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs, sleepsWhenIdle } from "../../components/fly/machine-rollout";
@@ -13,6 +14,16 @@ describe("secret digests", () => {
     expect(a).toEqual(digestsOf("salt-1", { TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" }));
     expect(a).not.toEqual(digestsOf("salt-2", { TWILIO_AUTH_TOKEN: "fake-twilio-auth-token" }));
     expect(JSON.stringify(a)).not.toContain("fake-twilio-auth-token");
+  });
+});
+
+describe("machine diff", () => {
+  it("ignores adopt (create-only), so turning textslash:adoptExisting off restarts no machine; a config change still updates", async () => {
+    const settings = parseSettings({ twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" }, { twilioAuthToken: true, anthropicApiKey: true }, "unit");
+    const inputs = { appName: "unit-vm", name: "unit-vm-1", region: "ord", config: vmMachineConfig(settings), secretsVersion: 1, adopt: false, providerVersion: 1 };
+    const olds = { ...inputs, adopt: true, machineId: "m1" };
+    expect(await machineProvider.diff!("m1", olds, inputs)).toMatchObject({ changes: false, replaces: [] });
+    expect(await machineProvider.diff!("m1", olds, { ...inputs, secretsVersion: 2 })).toMatchObject({ changes: true, replaces: [] });
   });
 });
 
