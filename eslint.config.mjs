@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "bin/**", ".pulumi-state/**", "**/*.js", "**/*.mjs"],
+    ignores: ["**/node_modules/**", "**/dist/**", "bin/**", ".pulumi-state/**", "**/*.js", "**/*.mjs", "**/*.cjs"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -20,7 +20,7 @@ bash scripts/toolchain.sh
 # The images the container tests run, built from this checkout with podman (needs
 # scripts/install-containers.sh; without podman this step fails with that command).
 step "images (built once, then again only when their inputs change)"
-npx tsx sandbox/images/cli.ts ensure relay
+npx tsx sandbox/images/cli.ts ensure relay vm
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit

@@ -10,10 +10,14 @@
 // - stop = SIGTERM to the machine's process (catatonit as PID 1 forwards it, as Fly's init does),
 //   SIGKILL after the timeout; suspend = the container paused with its memory (cgroup freezer),
 //   start resumes it; a stop of a suspended machine discards that state, as on Fly.
+// - a cgroup v2 folder of its own, delegated (Fly's init mounts cgroup v2 in every machine; the VM
+//   runs each agent run in a cgroup of its own): a folder of the host's cgroup v2 hierarchy is
+//   bind-mounted at /run/cgroup2, found by the image's entrypoint as the cgroup2 mount, removed
+//   when the container is gone.
 // Containers share the host's network: each listens on a free loopback port (PORT), reaches the
 // sandbox proxy for .flycast/.fly.dev through the proxy preload, and the checks probe that port.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import path from "node:path";
 import { podman, podmanOk } from "../images/podman";
 import { probeChecks, waitUntilHealthy } from "./checks";
@@ -110,6 +114,8 @@ export class ContainerRuntime {
       args.push("--volume", `${path.join(__dirname, "proxy-preload.ts")}:${preloadInContainer}:ro`);
       args.push("--volume", `${path.join(this.options.repoRoot, "node_modules", "undici")}:/opt/textslash-sandbox/node_modules/undici:ro`);
     }
+    const cgroup = hostCgroupFolder(name);
+    if (cgroup) args.push("--volume", `${cgroup}:/run/cgroup2:rw`);
     for (const key of Object.keys(env)) args.push("--env", key);
     args.push(resolved.image);
 
@@ -128,6 +134,7 @@ export class ContainerRuntime {
     const entry: Running = { spec, kind: resolved.kind, port, name, client, exited, stopRequested: false, paused: false };
     this.running.set(spec.id, entry);
     void exited.then((code) => {
+      if (cgroup) removeCgroupTree(cgroup);
       if (this.running.get(spec.id) === entry) this.running.delete(spec.id);
       const unasked = entry.stopRequested ? "" : ` on its own; see ${logPath}`;
       this.log(`[runtime] ${spec.appName}/${spec.id} container ${name} exited (code ${code ?? "signal"})${unasked}`);
@@ -240,5 +247,36 @@ export class ContainerRuntime {
     const entry = this.running.get(id);
     if (!entry) throw new Error(`sandbox runtime: machine ${id} has no running container`);
     return podman(["exec", ...(user ? ["--user", user] : []), entry.name, ...command]);
+  }
+}
+
+/** The host's cgroup v2 mount point (/sys/fs/cgroup on a v2 host, /sys/fs/cgroup/unified on a hybrid one). */
+function hostCgroup2Mount(): string | undefined {
+  const mounts = existsSync("/proc/mounts") ? readFileSync("/proc/mounts", "utf8") : "";
+  return mounts.split("\n").map((l) => l.split(" ")).find((f) => f[2] === "cgroup2")?.[1];
+}
+
+/** A fresh folder for one container under <cgroup2>/textslash-sandbox/, or undefined without cgroup v2. */
+function hostCgroupFolder(name: string): string | undefined {
+  const mount = hostCgroup2Mount();
+  if (!mount) return undefined;
+  const dir = path.join(mount, "textslash-sandbox", name);
+  try {
+    removeCgroupTree(dir);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes a cgroup folder and its children, deepest first (a cgroup folder goes with rmdir only). */
+function removeCgroupTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeCgroupTree(path.join(dir, entry.name));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Still populated (a process outlived its container): left for the next start of this machine.
   }
 }

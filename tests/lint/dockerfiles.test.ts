@@ -78,7 +78,7 @@ export function projectRuleProblems(content: string, readFile: (path: string) =>
   }
 
   for (const i of all.filter((x) => x.keyword === "RUN" && /npm (install|i) -g/.test(x.args))) {
-    const packages = i.args.split(/npm (?:install|i) -g/)[1]?.split("&&")[0]?.split(/\s+/).filter((w) => w !== "" && !w.startsWith("-")) ?? [];
+    const packages = i.args.split(/npm (?:install|i) -g/)[1]?.split(/&&|;|\|\|/)[0]?.split(/\s+/).filter((w) => w !== "" && !w.startsWith("-")) ?? [];
     for (const pkg of packages) {
       const spec = pkg.replace(/"/g, "");
       const version = /^(@?[^@]+)@(.+)$/.exec(spec)?.[2] ?? "";
@@ -115,12 +115,12 @@ describe("the project's Dockerfile rules catch", () => {
   const good = readFileSync(join(root, "services/vm/Dockerfile"), "utf8");
   const read = (p: string) => readFileSync(join(root, "services/vm", p), "utf8");
   it.each([
-    ["an unpinned base", good.replace(/FROM node:22\.21\.1-bookworm-slim$/m, "FROM node:22-bookworm-slim"), /pin the base image/],
-    ["a latest base", good.replace(/FROM node:22\.21\.1-bookworm-slim AS build/, "FROM node:latest AS build"), /FROM node:latest/],
+    ["an unpinned base", good.replace(/FROM node:24\.22\.3-bookworm-slim$/m, "FROM node:22-bookworm-slim"), /pin the base image/],
+    ["a latest base", good.replace(/FROM node:24\.22\.3-bookworm-slim AS build/, "FROM node:latest AS build"), /FROM node:latest/],
     ["a missing HEALTHCHECK", good.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, ""), /HEALTHCHECK/],
     ["a root final stage", good.replace(/ENTRYPOINT[^\n]*\n/, ""), /must not run as root/],
-    ["an unpinned global tool", good.replace("ARG CLAUDE_CODE_VERSION=2.1.330", "ARG CLAUDE_CODE_VERSION=latest"), /pin an exact version/],
-    ["a single-stage build", good.replace(/^FROM node:22\.21\.1-bookworm-slim AS build[\s\S]*?(?=^FROM )/m, ""), /multi-stage/],
+    ["an unpinned global tool", good.replace("ARG CLAUDE_CODE_VERSION=2.1.332", "ARG CLAUDE_CODE_VERSION=latest"), /pin an exact version/],
+    ["a single-stage build", good.replace(/^FROM node:24\.22\.3-bookworm-slim AS build[\s\S]*?(?=^FROM )/m, ""), /multi-stage/],
   ])("%s", (_name, content, problem) => {
     expect(projectRuleProblems(content, read).join("\n")).toMatch(problem);
   });
