@@ -25,15 +25,27 @@ interface Args {
   outputFormat: string;
 }
 
+// As the real CLI parses (commander): -p/--print is a flag and the prompt the first positional
+// argument; `--` ends the options; an option it knows as its own, such as --version, acts as one.
 function parseArgs(argv: string[]): Args {
   const args: Args = { prompt: "", outputFormat: "text" };
+  const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "-p" || a === "--print") args.prompt = argv[++i] ?? "";
-    else if (a === "--resume" || a === "-r") args.resume = argv[++i];
+    const a = argv[i] ?? "";
+    if (a === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a === "--version" || a === "-v") {
+      process.stdout.write("2.1.332 (Claude Code)\n");
+      process.exit(0);
+    }
+    if (a === "--resume" || a === "-r") args.resume = argv[++i];
     else if (a === "--output-format") args.outputFormat = argv[++i] ?? "text";
     else if (a === "--append-system-prompt" || a === "--model") i++;
+    else if (!a.startsWith("-")) positional.push(a);
   }
+  args.prompt = positional[0] ?? "";
   return args;
 }
 

@@ -67,12 +67,21 @@ describe("vm", () => {
     const [reply] = await replies(1);
     expect(reply).toEqual({ to: fake.user, text: "turn 1: hello", images: [] });
     const [call] = await vm.calls();
-    expect(call?.args.slice(0, 4)).toEqual(["-p", "hello", "--output-format", "json"]);
+    expect(call?.args.slice(0, 3)).toEqual(["-p", "--output-format", "json"]);
+    // The prompt comes last, after `--`: a message that starts with "-" is never an option of claude.
+    expect(call?.args.slice(-2)).toEqual(["--", "hello"]);
     expect(call?.args).not.toContain("--resume");
     expect(call?.hasRelayToken).toBe(false);
     expect(call?.uid).toBe(testAgent.uid);
     expect(call?.home).toBe(join(vm.env.DATA_DIR, "home"));
     expect(call?.cwd).toBe(join(vm.env.DATA_DIR, "workspace"));
+  });
+
+  it("passes a message that starts with '-' as the prompt, never as an option (fake claude parses as the real CLI)", async () => {
+    const { post, replies } = await setup();
+    expect((await post(fake.user, "--version")).status).toBe(202);
+    const [reply] = await replies(1);
+    expect(reply?.text).toBe("turn 1: --version");
   });
 
   it("acknowledges at once but keeps the response open until the task is answered (so Fly does not auto-stop mid-run)", async () => {

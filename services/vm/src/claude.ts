@@ -1,4 +1,4 @@
-// Runs Claude Code headless once: `claude -p <prompt> --output-format json [--resume <id>]`, as the
+// Runs Claude Code headless once: `claude -p --output-format json [--resume <id>] -- <prompt>`, as the
 // agent (agent-process.ts), so a timeout or a stop ends it and everything it started (browsers included).
 import { z } from "zod";
 import { spawnAgent, type AgentProcess } from "./agent-process";
@@ -9,7 +9,18 @@ const resultSchema = z.looseObject({
   is_error: z.boolean().default(false),
   result: z.string().default(""),
   session_id: z.string().min(1),
+  /** The HTTP status of the Anthropic API error that ended the run (Claude Code's JSON result), if any. */
+  api_error_status: z.number().int().nullable().optional(),
 });
+
+/** What an Anthropic API error means for the user, in words (https://docs.claude.com/en/api/errors). */
+const apiErrorWords: Record<number, string> = {
+  401: "Anthropic refused the API key (401). Set a valid one with `pulumi config set --secret textslash:anthropicApiKey <key>` and run `pulumi up`.",
+  403: "the API key may not use this model or resource (403). Check the key's workspace and permissions in the Anthropic console.",
+  429: "the Anthropic account hit its rate or spend limit (429). Try again in a minute; if it persists, check the limits in the Anthropic console.",
+  500: "Anthropic's API had an internal error (500). Try again in a moment.",
+  529: "Anthropic's API is overloaded right now (529). Try again in a few minutes.",
+};
 
 export type ClaudeOutcome =
   | { kind: "ok"; text: string; sessionId: string }
@@ -35,8 +46,11 @@ const killGraceMs = 5_000;
 const maxOutput = 10 * 1024 * 1024;
 
 export async function runClaude(run: ClaudeRun): Promise<ClaudeOutcome> {
-  const args = ["-p", run.prompt, "--output-format", "json", "--dangerously-skip-permissions", "--append-system-prompt", run.systemPrompt];
+  // `-p` is a flag and the prompt a positional argument: after `--`, so a message such as
+  // "--version" is the prompt, never an option of claude (the real CLI printed its version).
+  const args = ["-p", "--output-format", "json", "--dangerously-skip-permissions", "--append-system-prompt", run.systemPrompt];
   if (run.sessionId) args.push("--resume", run.sessionId);
+  args.push("--", run.prompt);
 
   // Aborted while the task was being prepared: an abort listener added now would never fire.
   if (run.signal?.aborted) return { kind: "error", message: "stopped: the VM is shutting down" };
@@ -110,5 +124,7 @@ function interpret(stdout: string, stderr: string, code: number | null, signal: 
   if (parsed && !parsed.is_error && code === 0) return { kind: "ok", text: parsed.result, sessionId: parsed.session_id };
   const detail = (parsed?.result || stderr.trim().split("\n").slice(-3).join(" ") || "no output").slice(0, 500);
   const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
-  return { kind: "error", message: `Claude Code ${how}: ${detail}`, ...(parsed ? { sessionId: parsed.session_id } : {}) };
+  const words = parsed?.api_error_status ? apiErrorWords[parsed.api_error_status] : undefined;
+  const message = words ? `Claude could not reach its model: ${words} (Claude Code said: ${detail})` : `Claude Code ${how}: ${detail}`;
+  return { kind: "error", message, ...(parsed ? { sessionId: parsed.session_id } : {}) };
 }
