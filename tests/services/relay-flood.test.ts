@@ -57,6 +57,15 @@ describe("relay flood limits", () => {
     expect(await outbox(relay)).toBe(4);
   });
 
+  it("holds the queue limit when the messages arrive all at once (those being written count too)", async () => {
+    const twilio = await startFakeTwilio();
+    const relay = await startRelay({ claudeHost: `http://127.0.0.1:${await freePort()}`, twilioUrl: twilio.url, env: { RELAY_SENDER_QUEUE_LIMIT: "3" } });
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => send(relay, `burst ${i}`)));
+    expect(answers.filter((a) => a.body === empty)).toHaveLength(3);
+    expect(answers.filter((a) => a.body.includes("You already have 3 messages waiting"))).toHaveLength(9);
+    expect(await outbox(relay)).toBe(3);
+  });
+
   it("takes RELAY_SENDER_BURST messages at once, then refuses past the hourly rate", async () => {
     const twilio = await startFakeTwilio();
     const vm = await startStub();

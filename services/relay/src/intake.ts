@@ -12,6 +12,7 @@ export type Refusal = { reason: "sender-queue" | "sender-rate" | "outbox-full" |
 export class Intake {
   private readonly rate: RateLimiter;
   private writing = 0;
+  private readonly writingFrom = new Map<string, number>();
 
   constructor(
     private readonly env: RelayEnv,
@@ -20,20 +21,29 @@ export class Intake {
     this.rate = new RateLimiter(env.RELAY_SENDER_BURST, (60 * 60 * 1000) / env.RELAY_SENDER_PER_HOUR);
   }
 
-  /** Undefined when the message may be written; the caller must then call `done()` after writing. */
+  /**
+   * Undefined when the message may be written; the caller must then call `done(from)` once the
+   * write is over. Messages being written count as waiting, so concurrent webhooks cannot all slip
+   * under a limit at once.
+   */
   admit(from: string): Refusal | undefined {
     const env = this.env;
+    const writingFrom = this.writingFrom.get(from) ?? 0;
     if (this.writing >= env.RELAY_WEBHOOK_CONCURRENCY) return { reason: "busy", notice: notices.busy };
-    if (this.outbox.count() >= env.RELAY_OUTBOX_LIMIT) return { reason: "outbox-full", notice: notices.busy };
-    if (this.outbox.countFrom(from) >= env.RELAY_SENDER_QUEUE_LIMIT) {
+    if (this.outbox.count() + this.writing >= env.RELAY_OUTBOX_LIMIT) return { reason: "outbox-full", notice: notices.busy };
+    if (this.outbox.countFrom(from) + writingFrom >= env.RELAY_SENDER_QUEUE_LIMIT) {
       return { reason: "sender-queue", notice: notices.senderQueueFull(env.RELAY_SENDER_QUEUE_LIMIT) };
     }
     if (!this.rate.take(from)) return { reason: "sender-rate", notice: notices.senderRate(env.RELAY_SENDER_BURST, env.RELAY_SENDER_PER_HOUR) };
     this.writing++;
+    this.writingFrom.set(from, writingFrom + 1);
     return undefined;
   }
 
-  done(): void {
+  done(from: string): void {
     this.writing--;
+    const left = (this.writingFrom.get(from) ?? 1) - 1;
+    if (left > 0) this.writingFrom.set(from, left);
+    else this.writingFrom.delete(from);
   }
 }

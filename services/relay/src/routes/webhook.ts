@@ -92,7 +92,7 @@ export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, int
       log.error({ err }, "message not saved: the outbox write failed; the sender is told to resend");
       return twiml(reply, replyTwiml(notices.notSaved));
     } finally {
-      intake.done();
+      intake.done(From);
     }
     log.info({ media: media.length, duplicate: !added }, "message spooled");
     delivery.kick();
