@@ -1,5 +1,5 @@
 // The relay app factory: the server entry point and the tests build the same app from (env, deps).
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from "fastify";
 import type { RelayEnv } from "./env";
 import { loggerOptions, maskNumber } from "./logger";
 import { Outbox } from "./store/outbox";
@@ -42,6 +42,9 @@ export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Rel
   const app = Fastify({
     logger: { ...loggerOptions(env.LOG_LEVEL), ...(deps.logStream ? { stream: deps.logStream } : {}) },
     trustProxy: true,
+    // One line per request (below) instead of Fastify's two; /webhook logs its own outcome line.
+    // (Fastify 5.12 deprecates the top-level disableRequestLogging for this LogController option.)
+    logController: new LogController({ disableRequestLogging: true }),
     // Routes that take a body say how much; everything else gets the webhook's small limit.
     bodyLimit: webhookBodyLimit,
   });
@@ -91,6 +94,12 @@ export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Rel
       return reply.code(500).send({ error: "internal error; the relay's log has the details" });
     }
     return reply.code(status).send({ error: err.message });
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url;
+    // A 200 webhook has logged its outcome; refusals before the handler (413, 400) have not.
+    if (route === "/health" || (route === "/webhook" && reply.statusCode < 400)) return;
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request completed");
   });
   registerFormParser(app);
   webhookRoutes(app, { env, outbox, delivery, intake: new Intake(env, outbox), cancel });

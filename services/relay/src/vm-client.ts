@@ -1,5 +1,7 @@
 // The relay's two calls to the VM (docs/services.md): POST /tasks hands over one message, and
 // POST /cancel asks it to drop a sender's queued work and stop the running one.
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { z } from "zod";
 
 /** The VM refused this message for good (400/413/422): retrying will not help. */
@@ -17,26 +19,46 @@ export interface TaskBody {
   receivedAt: string;
 }
 
-export async function postTask(vmUrl: string, token: string, task: TaskBody, signal: AbortSignal): Promise<void> {
-  // 30 s for the VM to acknowledge; the body after that is not bounded (see below).
-  const ackTimeout = AbortSignal.timeout(30_000);
-  const response = await fetch(`${vmUrl}/tasks`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(task),
-    signal: AbortSignal.any([signal, ackTimeout]),
+// node:http with a keep-alive agent rather than fetch: a task is handed over per message, and undici's
+// fetch costs several times the CPU of a plain request (relay-load benchmark, docs/relay-benchmarks.md).
+// No socket limit: every task the VM holds keeps its response (and so its socket) open until it ends.
+const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
+
+export function postTask(vmUrl: string, token: string, task: TaskBody, signal: AbortSignal): Promise<void> {
+  const url = new URL(`${vmUrl}/tasks`);
+  const body = JSON.stringify(task);
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: "POST",
+        agent: url.protocol === "https:" ? agents["https:"] : agents["http:"],
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        signal,
+      },
+      (res) => {
+        clearTimeout(ackTimer);
+        const status = res.statusCode ?? 0;
+        // The VM keeps an accepted task's response open until the task ends, so Fly Proxy does not
+        // auto-stop it mid-run. Read it to the end in the background; the status was the acknowledgement.
+        res.on("error", () => undefined);
+        res.resume();
+        if (status >= 200 && status < 300) return resolve();
+        // 400/413/422: this message will never be accepted; other statuses (401 while a token rolls,
+        // 5xx, Fly proxy 502/503 while the machine boots) may pass on a later try.
+        if ([400, 413, 422].includes(status)) return reject(new TaskRefusedError(status));
+        reject(new Error(`VM answered ${status}`));
+      },
+    );
+    // 30 s for the VM to acknowledge (answer with a status); the body after that is not bounded.
+    const ackTimer = setTimeout(() => req.destroy(new Error("VM did not acknowledge within 30 s")), 30_000);
+    req.on("error", (err) => {
+      clearTimeout(ackTimer);
+      reject(err);
+    });
+    req.end(body);
   });
-  if (response.ok) {
-    // The VM keeps an accepted task's response open until the task ends, so Fly Proxy does not
-    // auto-stop it mid-run. Read it to the end in the background; the status was the acknowledgement.
-    response.text().catch(() => undefined);
-    return;
-  }
-  await response.body?.cancel();
-  // 400/413/422: this message will never be accepted; other statuses (401 while a token rolls,
-  // 5xx, Fly proxy 502/503 while the machine boots) may pass on a later try.
-  if ([400, 413, 422].includes(response.status)) throw new TaskRefusedError(response.status);
-  throw new Error(`VM answered ${response.status}`);
 }
 
 const cancelAnswer = z.object({ cancelledQueued: z.number().int().min(0), stoppedRunning: z.boolean() });

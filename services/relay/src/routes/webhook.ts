@@ -47,14 +47,16 @@ export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, int
       return reply.code(400).send({ error: "malformed webhook body", problems });
     }
     const { MessageSid, From, Body, NumMedia } = parsed.data;
-    const log = request.log.child({ messageId: MessageSid, from: maskNumber(From) });
+    // One log line per webhook (its outcome), with the message and the masked sender on it.
+    const ctx = { messageId: MessageSid, from: maskNumber(From) };
+    const log = request.log;
 
     if (!allowed.has(From)) {
-      log.warn("message from a sender outside ALLOWED_PHONE_NUMBERS ignored");
+      log.warn(ctx, "message from a sender outside ALLOWED_PHONE_NUMBERS ignored");
       return twiml(reply, emptyTwiml);
     }
     if (outbox.isDuplicate(MessageSid)) {
-      log.info("duplicate MessageSid (a Twilio retry or a replay) ignored");
+      log.info(ctx, "duplicate MessageSid (a Twilio retry or a replay) ignored");
       return twiml(reply, emptyTwiml);
     }
 
@@ -63,7 +65,7 @@ export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, int
         await cancel.run(From);
         await outbox.remember(MessageSid);
       } catch (err) {
-        log.error({ err }, "/cancel failed on the relay's disk");
+        log.error({ ...ctx, err }, "/cancel failed on the relay's disk");
         return twiml(reply, replyTwiml(notices.cancelFailed));
       }
       return twiml(reply, emptyTwiml);
@@ -81,7 +83,7 @@ export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, int
 
     const refusal = intake.admit(From);
     if (refusal) {
-      log.warn({ reason: refusal.reason }, "message refused: over a limit; the sender is told");
+      log.warn({ ...ctx, reason: refusal.reason }, "message refused: over a limit; the sender is told");
       return twiml(reply, replyTwiml(refusal.notice));
     }
     let added: boolean;
@@ -89,12 +91,12 @@ export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, int
       added = await outbox.add({ id: MessageSid, from: From, text: Body, media, receivedAt: new Date().toISOString() });
     } catch (err) {
       // Logged with its code and path for the operator; the answer names neither.
-      log.error({ err }, "message not saved: the outbox write failed; the sender is told to resend");
+      log.error({ ...ctx, err }, "message not saved: the outbox write failed; the sender is told to resend");
       return twiml(reply, replyTwiml(notices.notSaved));
     } finally {
       intake.done(From);
     }
-    log.info({ media: media.length, duplicate: !added }, "message spooled");
+    log.info({ ...ctx, media: media.length, duplicate: !added, ms: Math.round(reply.elapsedTime) }, "message spooled");
     delivery.kick();
     return twiml(reply, emptyTwiml);
   });

@@ -1,24 +1,21 @@
 // What "on disk" means for the relay: a file is durable once its bytes were fsync'd and the
 // directory entry naming it was fsync'd too (a rename alone survives a process crash, not a host
 // crash). Group commit lets many concurrent writers share one directory fsync, as databases do.
-import { open, rename, rm } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 
 /**
  * Writes `data` to a temp file beside `path`, fsyncs it and renames it into place, so readers see
  * the old file or the whole new one. The directory still needs a `syncDir` for the name to be
  * durable. On any error the temp file is removed: nothing half-written is left behind.
  */
+let tempCounter = 0;
+
 export async function writeFileSynced(path: string, data: string | Buffer): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  // Unique within this process ("wx" refuses a clash anyway); a restart removes leftover temp files.
+  const temp = `${path}.${process.pid}-${++tempCounter}.tmp`;
   try {
-    const file = await open(temp, "wx");
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    // flush: fsync before close, in the same call (Node 21+); cheaper than a FileHandle round trip.
+    await writeFile(temp, data, { flag: "wx", flush: true });
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true }).catch(() => undefined);
