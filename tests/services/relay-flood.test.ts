@@ -1,7 +1,7 @@
 // A flood from one allowed sender is bounded (queue and rate per sender, one explanation each), and
 // the sender can cancel queued work from WhatsApp with /cancel.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ServerResponse } from "node:http";
+import { request, type ServerResponse } from "node:http";
 import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
 import { cleanup, fake, freePort, startFakeTwilio, startRelay, startStub, until, type RecordedRequest, type RunningRelay } from "./harness";
 
@@ -79,6 +79,26 @@ describe("relay flood limits", () => {
     await vm.waitFor(2);
     await relay.delivery.idle();
     expect(vm.requests.filter((r) => r.url === "/tasks")).toHaveLength(2);
+  });
+});
+
+describe("relay overload", () => {
+  it("past RELAY_WEBHOOK_CONCURRENCY webhooks in flight, answers 'busy' with a <Message> at once, before reading the body", async () => {
+    const twilio = await startFakeTwilio();
+    const vm = await startStub();
+    const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, env: { RELAY_WEBHOOK_CONCURRENCY: "1" } });
+    // A webhook whose body is still arriving holds the only slot.
+    const slow = request(`${relay.url}/webhook`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "5000" } });
+    slow.on("error", () => undefined);
+    slow.write("MessageSid=SMslow");
+    await until(async () => (await send(relay, "probe")).body.includes("The relay is too busy"), 15_000, "the slot taken by the slow webhook");
+    const busy = await send(relay, "while busy");
+    expect(busy.status).toBe(200);
+    expect(busy.body).toContain("<Message>The relay is too busy to take your message right now; it was not saved. Please send it again in a few minutes.</Message>");
+    // Once the slow one is gone, messages are taken again.
+    slow.destroy();
+    await until(async () => (await send(relay, "after")).body === empty, 15_000, "the slot released");
+    await vm.waitFor(1);
   });
 });
 

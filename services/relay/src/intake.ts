@@ -1,5 +1,6 @@
 // Whether the relay takes one more message from a sender: per-sender queue and rate limits, the
-// outbox's total size, and how many webhooks are being written right now. A refusal says why, and
+// outbox's total size (how many webhooks are in flight is checked before the body is read, in
+// routes/webhook.ts). A refusal says why, and
 // every refused message gets that reply: a 200 without one means "kept", never "quietly dropped".
 // Beyond capacity the relay answers at once instead of queueing.
 import type { RelayEnv } from "./env";
@@ -7,7 +8,7 @@ import type { Outbox } from "./store/outbox";
 import { RateLimiter } from "./limits";
 import { notices } from "./twiml";
 
-export type Refusal = { reason: "sender-queue" | "sender-rate" | "outbox-full" | "busy"; notice: string };
+export type Refusal = { reason: "sender-queue" | "sender-rate" | "outbox-full"; notice: string };
 
 export class Intake {
   private readonly rate: RateLimiter;
@@ -29,7 +30,6 @@ export class Intake {
   admit(from: string): Refusal | undefined {
     const env = this.env;
     const writingFrom = this.writingFrom.get(from) ?? 0;
-    if (this.writing >= env.RELAY_WEBHOOK_CONCURRENCY) return { reason: "busy", notice: notices.busy };
     if (this.outbox.count() + this.writing >= env.RELAY_OUTBOX_LIMIT) return { reason: "outbox-full", notice: notices.busy };
     if (this.outbox.countFrom(from) + writingFrom >= env.RELAY_SENDER_QUEUE_LIMIT) {
       return { reason: "sender-queue", notice: notices.senderQueueFull(env.RELAY_SENDER_QUEUE_LIMIT) };

@@ -3,7 +3,7 @@
 // overrides, https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides: by default
 // only a failed connection is retried), so a message the relay did not keep is answered 200 with
 // a TwiML <Message> telling the sender, never with an error page nobody reads.
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { RelayEnv } from "../env";
 import type { Outbox } from "../store/outbox";
@@ -33,8 +33,30 @@ const twiml = (reply: FastifyReply, body: string) => reply.type("text/xml").send
 
 export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, intake, cancel }: WebhookDeps): void {
   const allowed = new Set(env.ALLOWED_PHONE_NUMBERS);
+  // Webhooks between their headers and their answer. Past RELAY_WEBHOOK_CONCURRENCY the relay is
+  // behind: it answers "busy" at once, before reading, parsing or verifying anything, so overload
+  // costs almost nothing per request and the sender is told. Answering unverified is safe: TwiML
+  // only acts when the request really came from Twilio (it is Twilio that sends the <Message>).
+  let inFlight = 0;
+  const counted = new WeakSet<object>();
+  const release = (request: object) => {
+    if (counted.delete(request)) inFlight--;
+  };
 
-  app.post("/webhook", async (request, reply) => {
+  const shed = {
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+      if (inFlight >= env.RELAY_WEBHOOK_CONCURRENCY) {
+        request.log.warn({ inFlight }, "webhook shed: the relay is behind; the sender is told to resend");
+        return twiml(reply.header("connection", "close"), replyTwiml(notices.busy));
+      }
+      inFlight++;
+      counted.add(request);
+    },
+    onResponse: async (request: FastifyRequest) => release(request),
+    onRequestAbort: async (request: FastifyRequest) => release(request),
+  };
+
+  app.post("/webhook", shed, async (request, reply) => {
     if (!twilioSignatureValid(env, request)) {
       request.log.warn({ hasSignature: typeof request.headers["x-twilio-signature"] === "string" }, "webhook refused: bad or missing X-Twilio-Signature");
       return reply.code(403).send({ error: "X-Twilio-Signature does not match this request; check TWILIO_AUTH_TOKEN and PUBLIC_URL" });
