@@ -62,7 +62,7 @@ describe("relay image in the container runtime", () => {
     expect(port).toBeGreaterThan(0);
     await runtime.waitHealthy(spec.id);
     const res = await fetch(`http://127.0.0.1:${port}/health`);
-    expect(await res.json()).toEqual({ ok: true, outbox: 0 });
+    expect(await res.json()).toMatchObject({ ok: true, outbox: 0, lastMessageAt: null });
     expect((await runtime.checks(spec.id)).map((c) => [c.name, c.status])).toEqual([["health", "passing"]]);
 
     expect(await inspect("{{.ImageName}}")).toBe(serviceImageTags.relay);

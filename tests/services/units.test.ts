@@ -85,6 +85,12 @@ describe("vm environment", () => {
     expect(env.GITHUB_TOKEN).toBeUndefined();
   });
 
+  it("queues at least what the relay acknowledges per sender, so a wake never refuses a held message", () => {
+    const relay = parseRelayEnv(relayBase);
+    const vm = parseVmEnv({ ...required, ...isolation });
+    expect(vm.MAX_QUEUED_PER_SENDER).toBeGreaterThanOrEqual(relay.RELAY_SENDER_QUEUE_LIMIT);
+  });
+
   it("runs the agent as the VM's own user only when told AGENT_ISOLATION=off", () => {
     expect(parseVmEnv({ ...required, AGENT_ISOLATION: "off" }).agent).toBeUndefined();
   });

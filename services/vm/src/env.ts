@@ -15,8 +15,12 @@ export const vmEnvSchema = z.object({
   TASK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(900),
   /** How long SIGTERM waits for running tasks before stopping them (they are kept and rerun at start). */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(20),
-  /** Tasks one sender may have waiting behind its running one; more are refused with a reply. */
-  MAX_QUEUED_PER_SENDER: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Tasks one sender may have waiting behind its running one; more are refused with a reply. At least
+   * the relay's RELAY_SENDER_QUEUE_LIMIT (20): what the relay held and acknowledged while the VM slept
+   * reaches the VM at once when it wakes, and none of it may be refused then.
+   */
+  MAX_QUEUED_PER_SENDER: z.coerce.number().int().min(1).max(1000).default(20),
   /** Local sandbox and tests only (they run as root here); the image never sets it. */
   VM_ALLOW_ROOT: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })
