@@ -94,6 +94,20 @@ describe("end to end", () => {
     expect(await relay.outbox.count()).toBe(0);
   });
 
+  it("a VM that wakes takes every message the relay held for one sender, with both services' default limits", async () => {
+    const { twilio, relay, vmPort } = await wired({ startVm: false });
+    const held = relay.env.RELAY_SENDER_QUEUE_LIMIT;
+    // The first runs long, so all the others must wait in the VM's queue at once.
+    for (let i = 0; i < held; i++) expect((await webhook(relay, i === 0 ? "first sleep 120" : `held ${i}`)).status).toBe(200);
+    expect(await outboxCount(relay)).toBe(held);
+    const vm = await startVm({ relayUrl: relay.url, port: vmPort });
+    await until(async () => (await outboxCount(relay)) === 0, 60_000, "the relay handing its outbox to the VM");
+    // A VM that queued fewer than the relay holds drops acknowledged messages here (200 accepted:false).
+    expect(vm.queues.stats()).toEqual({ running: 1, queued: held - 1 });
+    expect(twilio.messages).toEqual([]);
+    await vm.queues.cancel(fake.user);
+  });
+
   it("tells the sender once when the VM stays unreachable, and keeps the message", async () => {
     const twilio = await startFakeTwilio();
     const relay = await startRelay({
