@@ -1,6 +1,6 @@
 // The sandbox's obviously fake credentials and numbers, shared by the daemon, the stack config and
 // sandbox:send. The fake Twilio checks the account/token; nothing here is a real credential shape.
-export const FAKE_TWILIO = { accountSid: "ACfake", authToken: "fake-twilio-auth-token" } as const;
+export const FAKE_TWILIO = { accountSid: "ACfeedfacefeedfacefeedfacefeedface", authToken: "fake-twilio-auth-token" } as const;
 export const FAKE_ANTHROPIC_KEY = "fake-anthropic-key";
 /** The WhatsApp number the sandbox stack allows, and the one the relay sends from. */
 export const SANDBOX_PHONE = "+15550001111";

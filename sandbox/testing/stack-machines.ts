@@ -15,7 +15,7 @@ export interface StackMachine {
 
 export function stackMachines(prefix: string, overrides: Record<string, string> = {}): { relay: StackMachine; vm: StackMachine } {
   const settings = parseSettings(
-    { twilioAccountSid: "ACfake", twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111", prefix, ...overrides },
+    { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111", prefix, ...overrides },
     { twilioAuthToken: true, anthropicApiKey: true },
     prefix,
   );

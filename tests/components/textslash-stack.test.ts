@@ -42,7 +42,7 @@ function unwrapSecret(v: unknown): Record<string, unknown> {
 
 async function build() {
   const settings = parseSettings(
-    { twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" },
+    { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" },
     { twilioAuthToken: true, anthropicApiKey: true },
     "unit",
   );

@@ -3,7 +3,7 @@
 // helpers to read the API's request log and to check that no secret value leaked anywhere.
 import { startFlyApi, type LocalFlyApi, type RequestLogEntry } from "../../sandbox/flyapi";
 import { FlyClient } from "../../components/fly/client";
-import { createEngineProject, type EngineProject } from "./harness";
+import { createEngineProject, type CliOptions, type EngineProject } from "./harness";
 
 export const flyToken = "fake-fly-token";
 
@@ -30,7 +30,7 @@ export interface FlyStack {
   /** The local API's own log lines. */
   apiLog: string[];
   /** Runs `pulumi <args>` and records its output; never throws on exit code. */
-  cli(args: string[], options?: { kill?: AbortSignal }): Promise<{ code: number; stdout: string; stderr: string }>;
+  cli(args: string[], options?: CliOptions): Promise<{ code: number; stdout: string; stderr: string }>;
   /** `pulumi up --yes --skip-preview`, failing the test with the engine's output when it fails. */
   up(): Promise<string>;
   setConfig(key: string, value: string, secret?: boolean): Promise<void>;
@@ -56,7 +56,7 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
   const prefix = options.stackName.toLowerCase();
   await project.stack.setAllConfig({
     "textslash:prefix": { value: prefix },
-    "textslash:twilioAccountSid": { value: "ACfake" },
+    "textslash:twilioAccountSid": { value: "ACfeedfacefeedfacefeedfacefeedface" },
     "textslash:twilioAuthToken": { value: fakeSecrets.twilioAuthToken, secret: true },
     "textslash:twilioWhatsappNumber": { value: "+14155238886" },
     "textslash:allowedPhoneNumbers": { value: "+15550000001" },
@@ -67,7 +67,7 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`textslash:${k}`, { value: v }])),
   });
   const transcript: string[] = [];
-  const cli = async (args: string[], cliOptions?: { kill?: AbortSignal }) => {
+  const cli = async (args: string[], cliOptions?: CliOptions) => {
     const result = await project.cli(args, cliOptions);
     transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}\n${result.stderr}`);
     return result;

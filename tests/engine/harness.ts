@@ -49,6 +49,13 @@ export interface EngineProjectOptions {
   env?: Record<string, string>;
 }
 
+export interface CliOptions {
+  /** Aborts the CLI with SIGKILL (an interrupted run: no graceful cancel). */
+  kill?: AbortSignal;
+  /** Environment for this one command, on top of the project's. */
+  env?: Record<string, string>;
+}
+
 export interface EngineProject {
   dir: string;
   stack: automation.Stack;
@@ -57,7 +64,7 @@ export interface EngineProject {
    * Runs the CLI directly, for commands the Automation API does not cover; never throws on exit code.
    * `kill` aborts it with SIGKILL (an interrupted run: no graceful cancel).
    */
-  cli(args: string[], options?: { kill?: AbortSignal }): Promise<{ code: number; stdout: string; stderr: string }>;
+  cli(args: string[], options?: CliOptions): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The raw checkpoint of the stack as stored by the file backend. */
   readStateFile(): Promise<string>;
   cleanup(): Promise<void>;
@@ -105,7 +112,7 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
       try {
         const running = run(join(binDir, "pulumi"), [...args, "--non-interactive"], {
           cwd: project,
-          env: { ...process.env, ...env },
+          env: { ...process.env, ...env, ...options.env },
           maxBuffer: 64 * 1024 * 1024,
         });
         // The language host and plugins die with it, as in a power cut (killed alone, they would linger).

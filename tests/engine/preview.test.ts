@@ -28,7 +28,7 @@ describe("textslash program: preview", () => {
       env: { FLY_API_URL: `http://127.0.0.1:${port}`, FLY_API_TOKEN: "fake-fly-token" },
     });
     await project.stack.setAllConfig({
-      "textslash:twilioAccountSid": { value: "ACfake" },
+      "textslash:twilioAccountSid": { value: "ACfeedfacefeedfacefeedfacefeedface" },
       "textslash:twilioAuthToken": { value: "fake-twilio-auth-token", secret: true },
       "textslash:twilioWhatsappNumber": { value: "+14155238886" },
       "textslash:allowedPhoneNumbers": { value: "+15550000001" },

@@ -201,7 +201,7 @@ describe("FlyMachine", () => {
 
   it("reads back the stack's full configs as unchanged (no false drift after refresh), and a changed one as drift", async () => {
     const settings = parseSettings(
-      { twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop: "suspend" },
+      { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop: "suspend" },
       { twilioAuthToken: true, anthropicApiKey: true },
       "drift",
     );

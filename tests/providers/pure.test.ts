@@ -99,7 +99,7 @@ describe("sleepsWhenIdle", () => {
   it("is false for the relay (autostop off: an update starts it when found stopped) and true for the VM either way", () => {
     for (const vmAutostop of ["stop", "suspend"]) {
       const settings = parseSettings(
-        { twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop },
+        { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop },
         { twilioAuthToken: true, anthropicApiKey: true },
         "sleep",
       );
