@@ -8,6 +8,8 @@ import { isFlyNotFound, isVolumeGoing, type FlyClient, type FlyVolume as FlyVolu
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
 import { extendVolume } from "./volume-extend";
+import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
+import { refuse } from "../provider-errors";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -23,13 +25,11 @@ type VolumeInputs = z.infer<typeof inputsSchema>;
 
 /**
  * Why the guard refused, and how to allow it. A delete sees the setting as recorded in the state by
- * the last `up` (destroy does not run the program), so it also says to run `pulumi up` first.
+ * the last `up` (destroy does not run the program), so it also says to run `pulumi up` first, or how
+ * to allow one destroy when that up cannot run (data-loss-consent.ts).
  */
 export function dataLossMessage(appName: string, volumeId: string, action: "delete" | "replace" = "delete"): string {
-  const how =
-    action === "delete"
-      ? "Run `pulumi config set textslash:allowDataLoss true` and `pulumi up` (which records it in the stack), then retry."
-      : "Run `pulumi config set textslash:allowDataLoss true` to allow it.";
+  const how = action === "delete" ? HOW_TO_ALLOW_DELETE : "Run `pulumi config set textslash:allowDataLoss true` to allow it.";
   return (
     `refusing to ${action} volume ${volumeId} of ${appName}: it holds /data (the inbox, Claude sessions and ` +
     `every cloned repository), which would be lost. ${how}`
@@ -64,7 +64,7 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     if (typeof o.sizeGb === "number" && typeof n.sizeGb === "number" && n.sizeGb < o.sizeGb) n.sizeGb = o.sizeGb;
     const d = diffByTable(volumeDiffTable, o, n);
     if (d.replaces.length > 0 && !news.allowDataLoss) {
-      throw new Error(`${dataLossMessage(olds.appName, id, "replace")} (${d.replaces.join(", ")} changed.)`);
+      refuse(`${dataLossMessage(olds.appName, id, "replace")} (${d.replaces.join(", ")} changed.)`);
     }
     return { changes: d.changes || olds.allowDataLoss !== news.allowDataLoss, replaces: d.replaces, deleteBeforeReplace: true };
   },
@@ -103,7 +103,7 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     return { outs };
   },
   delete: async (id, props) => {
-    if (!props.allowDataLoss) throw new Error(dataLossMessage(props.appName, id));
+    if (!dataLossAllowed(props.allowDataLoss)) refuse(dataLossMessage(props.appName, id));
     const fly = conn.client();
     // Already on its way out (scheduling_destroy, waiting_for_detach, fork_cleanup, pending_destroy): done.
     const current = await fly.volumes.get(props.appName, id).catch((err: unknown) => (isFlyNotFound(err) ? undefined : Promise.reject(err)));
