@@ -7,6 +7,9 @@ import { createEngineProject, type CliOptions, type EngineProject } from "./harn
 
 export const flyToken = "fake-fly-token";
 
+/** A well-formed, obviously fake Twilio Account SID (AC + 32 hex digits), as config.ts requires. */
+export const fakeAccountSid = "ACfeedfacefeedfacefeedfacefeedface";
+
 /** Every secret the tests give the program; none may appear in state, output or logs. */
 export const fakeSecrets = {
   twilioAuthToken: "fake-twilio-auth-token",
@@ -56,7 +59,7 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
   const prefix = options.stackName.toLowerCase();
   await project.stack.setAllConfig({
     "textslash:prefix": { value: prefix },
-    "textslash:twilioAccountSid": { value: "ACfeedfacefeedfacefeedfacefeedface" },
+    "textslash:twilioAccountSid": { value: fakeAccountSid },
     "textslash:twilioAuthToken": { value: fakeSecrets.twilioAuthToken, secret: true },
     "textslash:twilioWhatsappNumber": { value: "+14155238886" },
     "textslash:allowedPhoneNumbers": { value: "+15550000001" },

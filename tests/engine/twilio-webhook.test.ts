@@ -4,10 +4,10 @@
 // old webhook back, a console change is noticed by refresh and undone by up, and destroy restores.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTwilioMessaging } from "../../sandbox/fakes/fake-twilio-messaging";
-import { fakeSecrets, leakedSecrets, startFlyStack, type FlyStack } from "./fly-stack";
+import { fakeAccountSid, fakeSecrets, leakedSecrets, startFlyStack, type FlyStack } from "./fly-stack";
 
 describe("TwilioWebhook with the real engine", () => {
-  const fake = new FakeTwilioMessaging({ accountSid: "ACfake", authToken: fakeSecrets.twilioAuthToken });
+  const fake = new FakeTwilioMessaging({ accountSid: fakeAccountSid, authToken: fakeSecrets.twilioAuthToken });
   let s: FlyStack;
   let serviceSid = "";
   let senderSid = "";
