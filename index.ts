@@ -2,6 +2,7 @@
 // index.ts only composes: config (validated in config.ts, before any API call) → TextslashStack.
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
+import { nextStepsText } from "./components/next-steps";
 import { TextslashStack } from "./components/textslash-stack";
 import { costSummary, estimateStackCost } from "./components/cost/estimate";
 import { costOutput } from "./components/cost/render";
@@ -16,9 +17,11 @@ export const relayApp = stack.relay.app.name;
 export const vmApp = stack.vm.app.name;
 export const relayMachineId = stack.relay.machine.machineId;
 export const vmMachineId = stack.vm.machine.machineId;
-export const nextSteps = stack.twilioWebhook
-  ? pulumi.interpolate`Nothing to set by hand: the incoming-message webhook of ${config.settings.twilioWebhookSid} is ${webhookUrl} (POST), set by this stack; destroy puts back what it had before. Send a WhatsApp message from an allowed phone to ${config.settings.twilioWhatsappNumber}.`
-  : pulumi.interpolate`1) In the Twilio console, set the WhatsApp sandbox webhook ("When a message comes in") to ${webhookUrl} (POST). 2) From each allowed phone, send "join <code>" (your sandbox code) to ${config.settings.twilioWhatsappNumber}.`;
+export const nextSteps = nextStepsText({
+  webhookUrl: stack.webhookUrl,
+  whatsappNumber: config.settings.twilioWhatsappNumber,
+  webhookSid: stack.twilioWebhook ? config.settings.twilioWebhookSid : undefined,
+});
 
 // Known at plan time (plain config, no resource output), so `preview` shows it too.
 const cost = estimateStackCost(stackSizing(config.settings));
