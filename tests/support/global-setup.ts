@@ -1,0 +1,47 @@
+// Vitest global setup for every run: gives the run its own temporary directory (TMPDIR, so each
+// test's mkdtemp is recognisably this run's) and a marker in the environment, and at the end
+// fails the run, naming them, if any process the tests started is still alive. They are then
+// killed, so the machine is left as it was found.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { livePids, runProcesses } from "./leftover-processes";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+/** How long processes get to finish exiting once the last test is done (a loaded machine is slow). */
+const GRACE_MS = 15_000;
+
+export default function setup(): () => Promise<void> {
+  const before = livePids();
+  const runTmp = mkdtempSync(path.join(os.tmpdir(), "textslash-test-run-"));
+  const marker = `TEXTSLASH_TEST_RUN=${randomBytes(8).toString("hex")}`;
+  process.env.TMPDIR = runTmp;
+  process.env.TEXTSLASH_TEST_RUN = marker.split("=")[1];
+
+  return async () => {
+    const roots = [repoRoot, runTmp];
+    let left = runProcesses({ before, marker, roots, self: process.pid });
+    const deadline = Date.now() + GRACE_MS;
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = runProcesses({ before, marker, roots, self: process.pid });
+    }
+    for (const p of left) {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    if (left.length === 0) rmSync(runTmp, { recursive: true, force: true });
+    if (left.length > 0) {
+      // Vitest reports an error thrown here but still exits 0: the exit code is set as well.
+      process.exitCode = 1;
+      throw new Error(
+        `the tests left ${left.length} process(es) running (now killed); each test must stop what it starts:\n` +
+          left.map((p) => `  pid ${p.pid}: ${p.command}`).join("\n") + `\n(their temporary files are kept in ${runTmp})`,
+      );
+    }
+  };
+}
