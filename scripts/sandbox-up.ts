@@ -3,32 +3,74 @@
 // running, then runs the REAL `pulumi up` of this repository's program on the local stack
 // `sandbox`. Run it again to converge (e.g. after changing the program or a config value).
 import { ensureDaemon } from "../sandbox/daemon/control";
-import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackOutputs, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
-import { sandboxPaths } from "../sandbox/daemon/state";
+import path from "node:path";
+import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackOutputs, toolchainBin, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
+import { repoRoot, sandboxPaths } from "../sandbox/daemon/state";
 import { SANDBOX_PHONE } from "../sandbox/daemon/fake-values";
-import { ensureServiceDependencies } from "../sandbox/daemon/service-deps";
+import { servicesNeedingInstall } from "../sandbox/daemon/service-deps";
+import { runLogged, runStep, StepTimeout, type Step } from "../sandbox/daemon/steps";
+
+const say = (line: string): void => console.log(line);
+
+const SERVICES_STEP: Step = {
+  name: "services",
+  doing: "installing the relay's and the VM's dependencies from their lockfiles",
+  usually: "1-3 min, once",
+  timeoutMs: 20 * 60_000,
+  whenSlow: "Run `bash scripts/install-services.sh` alone to see it finish (npm keeps what it downloaded), then `npm run sandbox:up` again.",
+};
+const DAEMON_STEP: Step = {
+  name: "sandbox",
+  doing: "starting the sandbox daemon (local Fly API, proxy, fake Twilio)",
+  usually: "a few seconds",
+  timeoutMs: 3 * 60_000,
+  whenSlow: "See .sandbox/daemon.log, then `npm run sandbox:down` and `npm run sandbox:up` again.",
+};
+const STACK_STEP: Step = {
+  name: "stack",
+  doing: "creating the local stack `sandbox` and writing its config",
+  usually: "10-30 s",
+  timeoutMs: 10 * 60_000,
+  whenSlow: "The machine is very busy or the CLI is stuck: stop it (Ctrl-C) and run `npm run sandbox:up` again.",
+};
+const DEPLOY_STEP: Step = {
+  name: "deploy",
+  doing: "running `pulumi up` of the program against the sandbox",
+  usually: "1-3 min the first time, seconds when nothing changed",
+  timeoutMs: 30 * 60_000,
+  whenSlow: "Each machine's output is in .sandbox/logs/, the sandbox's in .sandbox/daemon.log. Run `npm run sandbox:up` again: it converges what is there (after `pulumi cancel` if it says the stack is locked).",
+};
 
 async function main(): Promise<void> {
   const paths = sandboxPaths();
-  ensureServiceDependencies();
-  const daemon = await ensureDaemon({ paths });
-  console.log(`local Fly API ${daemon.apiUrl} · proxy ${daemon.proxyUrl} · fake Twilio ${daemon.twilioUrl}`);
-  const pulumi = await pulumiRunner(paths, daemon);
-  await ensureStack(paths, pulumi);
-  // The daemon may have restarted on another port: the config always gets the current URL.
-  await setStackConfig(paths, pulumi, sandboxStackConfig(daemon.apiUrl));
-  // A previous sandbox:down may have left allowDataLoss=true; a normal deploy keeps the guard on.
-  await pulumi.capture(["config", "rm", "textslash:allowDataLoss", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]).catch(() => "");
-  console.log(`pulumi up (stack ${SANDBOX_STACK}, state in ${paths.pulumiBackend})`);
+  const started = Date.now();
+  if (servicesNeedingInstall().length > 0) {
+    const logFile = path.join(paths.machineLogs, "install-services.log");
+    await runStep(SERVICES_STEP, (signal) => runLogged("bash", [path.join(repoRoot, "scripts", "install-services.sh")], { cwd: repoRoot, logFile, signal }), say);
+  }
+  const bin = await toolchainBin(paths, say);
+  const daemon = await runStep(DAEMON_STEP, () => ensureDaemon({ paths }), say);
+  console.log(`  local Fly API ${daemon.apiUrl} · proxy ${daemon.proxyUrl} · fake Twilio ${daemon.twilioUrl}`);
+  const pulumi = await pulumiRunner(paths, daemon, { bin });
+  await runStep(STACK_STEP, async () => {
+    await ensureStack(paths, pulumi);
+    // The daemon may have restarted on another port: the config always gets the current URL.
+    await setStackConfig(paths, pulumi, sandboxStackConfig(daemon.apiUrl));
+    // A previous sandbox:down may have left allowDataLoss=true; a normal deploy keeps the guard on.
+    await pulumi.capture(["config", "rm", "textslash:allowDataLoss", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]).catch(() => "");
+  }, say);
+  console.log(`  state in ${paths.pulumiBackend} (the sandbox's own backend, not your pulumi login)`);
   try {
-    await pulumi.stream(["up", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]);
+    await runStep(DEPLOY_STEP, () => pulumi.stream(["up", "--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]), say);
   } catch (error) {
+    if (error instanceof StepTimeout) throw error;
     // A machine that did not come up is a local process here: its own output says why.
     throw new Error(
       `${(error as Error).message}\n  each machine's output is in ${paths.machineLogs}/<app>-<machine id>.log, the sandbox's own in ${paths.daemonLog}; ` +
         `fix the cause and run \`npm run sandbox:up\` again (it converges what is there)`,
     );
   }
+  console.log(`sandbox:up took ${Math.round((Date.now() - started) / 1000)} s`);
   const outputs = await stackOutputs(pulumi);
   const relayApp = String(outputs.relayApp ?? "");
   console.log("");

@@ -1,17 +1,16 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "./fake-values";
 import { repoRoot, writePrivateFile, type DaemonInfo, type SandboxPaths } from "./state";
+import { goProgress, runLogged, runStep, type Say, type Step } from "./steps";
 
 // The REAL `pulumi` CLI on the repository's own program, stack `sandbox`, with everything local:
 // a file backend in .sandbox/pulumi, a passphrase from a generated file, and the stack config in
 // .sandbox/Pulumi.sandbox.yaml (--config-file), so nothing is written beside Pulumi.yaml.
 // Only config differs from a real Fly stack: the Fly API URL/token and obviously fake secrets.
 
-const run = promisify(execFile);
 export const SANDBOX_STACK = "sandbox";
 
 /** The stack config of the sandbox: plain values and (obviously fake) secrets. */
@@ -40,19 +39,34 @@ export interface PulumiRunner {
   capture(args: string[], input?: string): Promise<string>;
 }
 
-async function toolchainBin(paths: SandboxPaths): Promise<string> {
-  // The script's `pulumi version` check writes logs to PULUMI_HOME: the sandbox's, not the user's.
+/** The toolchain step of sandbox:up: a cache hit returns at once, a cold build takes minutes. */
+export const TOOLCHAIN_STEP: Step = {
+  name: "toolchain",
+  doing: "finding or building the pinned pulumi CLI",
+  usually: "under a second when built before; 10-30 min to build from source the first time",
+  timeoutMs: 60 * 60_000,
+  whenSlow: "What it built so far is kept (Go's module and build caches). Run `npm run toolchain` alone to finish it, then `npm run sandbox:up` again; or install pulumi 3.276.0 so that it is used instead.",
+};
+
+/**
+ * The directory of the pinned CLI (scripts/toolchain.sh), its output in .sandbox/logs/toolchain.log.
+ * The script's `pulumi version` check writes logs to PULUMI_HOME: the sandbox's, not the user's.
+ */
+export async function toolchainBin(paths: SandboxPaths, say?: Say): Promise<string> {
+  const logFile = path.join(paths.machineLogs, "toolchain.log");
   const env = { ...process.env, PULUMI_HOME: paths.pulumiHome };
-  const { stdout } = await run("bash", [path.join(repoRoot, "scripts", "toolchain.sh")], { cwd: repoRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 });
+  const script = path.join(repoRoot, "scripts", "toolchain.sh");
+  const run = (signal: AbortSignal) => runLogged("bash", [script], { cwd: repoRoot, env, logFile, signal });
+  const stdout = say ? await runStep(TOOLCHAIN_STEP, run, say, goProgress(logFile)) : await run(AbortSignal.timeout(TOOLCHAIN_STEP.timeoutMs));
   const bin = stdout.trim().split("\n").pop() ?? "";
   if (!bin) throw new Error("scripts/toolchain.sh printed no bin directory; run `bash scripts/toolchain.sh` to see why");
   return bin;
 }
 
-export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo): Promise<PulumiRunner> {
+export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo, options: { bin?: string } = {}): Promise<PulumiRunner> {
   mkdirSync(paths.pulumiBackend, { recursive: true });
   mkdirSync(paths.pulumiHome, { recursive: true });
-  const bin = await toolchainBin(paths);
+  const bin = options.bin ?? (await toolchainBin(paths));
   if (!existsSync(paths.passphraseFile)) writePrivateFile(paths.passphraseFile, `${randomBytes(24).toString("hex")}\n`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
