@@ -19,7 +19,7 @@ describe("secret digests", () => {
 
 describe("machine diff", () => {
   it("ignores adopt (create-only), so turning textslash:adoptExisting off restarts no machine; a config change still updates", async () => {
-    const settings = parseSettings({ twilioAccountSid: "ACfake", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" }, { twilioAuthToken: true, anthropicApiKey: true }, "unit");
+    const settings = parseSettings({ twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" }, { twilioAuthToken: true, anthropicApiKey: true }, "unit");
     const inputs = { appName: "unit-vm", name: "unit-vm-1", region: "ord", config: vmMachineConfig(settings), secretsVersion: 1, adopt: false, providerVersion: 1 };
     const olds = { ...inputs, adopt: true, machineId: "m1" };
     expect(await machineProvider.diff!("m1", olds, inputs)).toMatchObject({ changes: false, replaces: [] });

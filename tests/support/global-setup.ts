@@ -3,7 +3,7 @@
 // fails the run, naming them, if any process the tests started is still alive. They are then
 // killed, so the machine is left as it was found.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { livePids, runProcesses } from "./leftover-processes";
@@ -15,6 +15,8 @@ const GRACE_MS = 15_000;
 export default function setup(): () => Promise<void> {
   const before = livePids();
   const runTmp = mkdtempSync(path.join(os.tmpdir(), "textslash-test-run-"));
+  // As open as /tmp itself: some tests run a program as another user (the VM's agent user).
+  chmodSync(runTmp, 0o1777);
   const marker = `TEXTSLASH_TEST_RUN=${randomBytes(8).toString("hex")}`;
   process.env.TMPDIR = runTmp;
   process.env.TEXTSLASH_TEST_RUN = marker.split("=")[1];
