@@ -1,0 +1,159 @@
+// Relay hot-path benchmark (not a test): the compiled relay as its own process with production
+// logging, a stub VM and the fake Twilio in this process, and an open-loop generator in a third
+// process sending signed webhooks at a fixed rate. Prints, per rate: ack latency from the intended
+// send time (p50/p99/max), what was acknowledged, refused-with-a-reply or failed, the relay's CPU per
+// message and peak memory, and whether every acknowledged message reached the VM exactly once.
+// With --baseline <git ref> the same runs are made first against the relay at that ref (built from
+// its own lockfile), and the ratios printed.
+// A last run per variant starts with --preload messages already waiting in the outbox (the VM was
+// asleep): operations that grow with the outbox show there, along with the start-up time.
+// Run: npx tsx scripts/bench/relay-load.ts [--rates 200,500,1500] [--seconds 15] [--preload 20000] [--baseline <ref>]
+import { execSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { FakeTwilio } from "../../sandbox/fakes/fake-twilio";
+import { bench, buildRelay, checkoutRelay, relayEnv, senders, startRelayProcess } from "./relay-lib/relay-process";
+import { startVmStub } from "./relay-lib/vm-stub";
+import { lossAndDuplicates, ms, runGenerator, summarise, table, type LoadSummary } from "./relay-lib/load";
+import { freePort } from "./relay-lib/ports";
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
+};
+const rates = arg("rates", "200,500,1500").split(",").map(Number);
+const seconds = Number(arg("seconds", "15"));
+const baselineRef = process.argv.includes("--baseline") ? arg("baseline", "") : undefined;
+/** One more run per variant at the first rate, with this many messages already waiting in the outbox. */
+const preload = Number(arg("preload", "20000"));
+const allowed = senders(20);
+
+interface Run extends LoadSummary {
+  variant: string;
+  rate: number;
+  waiting: number;
+  startMs: number;
+  cpuPerMessageMs: number;
+  peakRssMb: number;
+  lost: number;
+  duplicated: number;
+  undrained: number;
+  logLines: number;
+}
+
+/** Writes `count` messages into the outbox as an earlier relay left them (the format has not changed). */
+function preloadOutbox(dataDir: string, count: number, from: string): string[] {
+  const outbox = join(dataDir, "outbox");
+  mkdirSync(outbox, { recursive: true });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `SMwaiting${String(i).padStart(24, "0")}`;
+    const message = { id, from, text: `waiting ${i} ${"x".repeat(288)}`, media: [], receivedAt: new Date().toISOString() };
+    writeFileSync(join(outbox, `${String(Date.now()).padStart(15, "0")}-${String(i).padStart(6, "0")}-${id}.json`), JSON.stringify(message));
+    ids.push(id);
+  }
+  return ids;
+}
+
+async function measure(variant: string, dir: string, rate: number, waiting = 0): Promise<Run> {
+  const dataDir = await mkdtemp(join(tmpdir(), "textslash-bench-relay-"));
+  const preloaded = preloadOutbox(dataDir, waiting, allowed[0] ?? "");
+  const vm = await startVmStub();
+  const twilio = new FakeTwilio({ accountSid: bench.accountSid, authToken: bench.authToken });
+  await twilio.start();
+  const port = await freePort();
+  // Per-sender limits off: this measures the hot path, not the flood protection.
+  const extra = { RELAY_SENDER_QUEUE_LIMIT: "1000000", RELAY_SENDER_BURST: "1000000", RELAY_SENDER_PER_HOUR: "1000000000", RELAY_OUTBOX_LIMIT: "1000000" };
+  const started = performance.now();
+  const relay = await startRelayProcess({ dir, port, env: relayEnv({ dataDir, vmUrl: vm.url, twilioUrl: twilio.url, allowed, extra }) });
+  const startMs = performance.now() - started;
+  try {
+    const common = { url: relay.url, publicUrl: bench.publicUrl, authToken: bench.authToken, accountSid: bench.accountSid, to: bench.whatsAppNumber, senders: allowed, bodyChars: 300, timeoutMs: 60_000 };
+    // Warm-up (JIT, connections), not counted; with a preloaded outbox it runs while that drains.
+    if (waiting === 0) {
+      await runGenerator({ ...common, rate: 100, seconds: 2 });
+      await drain(relay.outbox, 120_000);
+    }
+    const cpuBefore = relay.cpuMs();
+    const results = await runGenerator({ ...common, rate, seconds });
+    const acked = [...preloaded, ...results.filter((r) => r.outcome === "acked").map((r) => r.sid)];
+    const drained = await drain(relay.outbox, 180_000, () => acked.every((id) => vm.received.has(id)));
+    const cpu = relay.cpuMs() - cpuBefore;
+    const summary = summarise(results);
+    const { lost, duplicated } = lossAndDuplicates(results, vm.received);
+    const lostWaiting = preloaded.filter((id) => !vm.received.has(id)).length;
+    return { variant, rate, waiting, startMs, ...summary, lost: lost + lostWaiting, cpuPerMessageMs: cpu / results.length, peakRssMb: relay.peakRssMb(), duplicated, undrained: drained ? 0 : await relay.outbox(), logLines: relay.logLines() };
+  } finally {
+    await relay.stop();
+    await vm.close();
+    await twilio.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the outbox is empty (and `also` holds); false on timeout. */
+async function drain(outbox: () => Promise<number>, timeoutMs: number, also: () => boolean = () => true): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await outbox()) === 0 && also()) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+function goalFor(rate: number): { p99: string; rss: string } {
+  if (rate <= 200) return { p99: "< 50 ms", rss: "< 128 MB" };
+  if (rate <= 500) return { p99: "< 100 ms", rss: "" };
+  return { p99: "sheds, no collapse", rss: "" };
+}
+
+async function main(): Promise<void> {
+  console.log(`relay load benchmark: rates ${rates.join(", ")} req/s for ${seconds} s each, ${allowed.length} senders, 300-character messages`);
+  console.log(`machine: ${execSync("uptime").toString().trim()} (${execSync("nproc").toString().trim()} cores)`);
+  const variants: [string, string][] = [];
+  let removeBaseline: (() => Promise<void>) | undefined;
+  if (baselineRef) {
+    const baseline = await checkoutRelay(baselineRef);
+    removeBaseline = baseline.remove;
+    variants.push([`before (${baselineRef})`, baseline.dir]);
+  }
+  variants.push(["now", buildRelay()]);
+  const runs: Run[] = [];
+  const plan: [number, number][] = [...rates.map((r): [number, number] => [r, 0]), ...(preload > 0 ? [[rates[0] ?? 200, preload] as [number, number]] : [])];
+  try {
+    for (const [rate, waiting] of plan) {
+      for (const [variant, dir] of variants) {
+        const run = await measure(variant, dir, rate, waiting);
+        runs.push(run);
+        console.log(`  ${variant} @ ${rate}/s, ${waiting} waiting: p99 ${ms(run.p99)}, acked ${run.acked}/${run.sent}, told ${run.told}, errors ${run.errors}, lost ${run.lost}, dup ${run.duplicated}, peak ${run.peakRssMb.toFixed(0)} MB`);
+      }
+    }
+  } finally {
+    await removeBaseline?.();
+  }
+  const rows = [["variant", "rate", "waiting", "start", "p50 ack", "p99 ack", "p99 goal", "max", ">15 s", "acked", "told", "errors", "CPU/msg", "peak RSS", "RSS goal", "lost", "dup", "undrained"]];
+  for (const r of runs) {
+    const goal = r.waiting > 0 ? { p99: "as without", rss: "" } : goalFor(r.rate);
+    rows.push([r.variant, `${r.rate}/s`, String(r.waiting), ms(r.startMs), ms(r.p50), ms(r.p99), goal.p99, ms(r.max), String(r.overTwilioTimeout), String(r.acked), String(r.told), String(r.errors), `${r.cpuPerMessageMs.toFixed(2)} ms`, `${r.peakRssMb.toFixed(0)} MB`, goal.rss, String(r.lost), String(r.duplicated), String(r.undrained)]);
+  }
+  console.log(`\n${table(rows)}`);
+  console.log("goals: lost 0 and dup 0 in every run; 'told' = answered 200 with a <Message> (not kept, the sender is told)");
+  if (baselineRef) {
+    const ratios = [["rate", "p99 before/now", "peak RSS before/now", "CPU/msg before/now"]];
+    for (const [rate, waiting] of plan) {
+      const same = (r: Run) => r.rate === rate && r.waiting === waiting;
+      const [before, now] = [runs.find((r) => same(r) && r.variant !== "now"), runs.find((r) => same(r) && r.variant === "now")];
+      if (before && now) ratios.push([`${rate}/s${waiting ? `, ${waiting} waiting` : ""}`, `${(before.p99 / now.p99).toFixed(1)}×`, `${(before.peakRssMb / now.peakRssMb).toFixed(1)}×`, `${(before.cpuPerMessageMs / now.cpuPerMessageMs).toFixed(1)}×`]);
+    }
+    console.log(`\n${table(ratios)}`);
+  }
+  console.log(`\nmachine after: ${execSync("uptime").toString().trim()}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
