@@ -7,7 +7,7 @@
 // its own lockfile), and the ratios printed.
 // A last run per variant starts with --preload messages already waiting in the outbox (the VM was
 // asleep): operations that grow with the outbox show there, along with the start-up time.
-// Run: npx tsx scripts/bench/relay-load.ts [--rates 200,500,1500] [--seconds 15] [--preload 20000] [--baseline <ref>]
+// Run: npm run bench:relay-load -- [--rates 200,500,1500] [--seconds 15] [--preload 20000] [--baseline <ref>]
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
