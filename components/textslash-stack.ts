@@ -3,7 +3,9 @@
 // at /data: the VM's holds the user's work (guarded), the relay's holds its outbox (unguarded).
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { createHash } from "node:crypto";
 import { DataLossGuard } from "./data-loss-guard";
+import { DeploymentCheck } from "./deployment-check";
 import { FlyService } from "./fly-service";
 import { RELAY_IPS, RELAY_VOLUME_GB, VM_IPS, relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
@@ -17,6 +19,7 @@ export class TextslashStack extends pulumi.ComponentResource {
   readonly vm: FlyService;
   readonly relayUrl: string;
   readonly webhookUrl: string;
+  readonly deploymentCheck: DeploymentCheck;
   /** Set when textslash:twilioWebhookSid names the sender or service whose webhook the stack sets. */
   readonly twilioWebhook: TwilioWebhook | undefined;
 
@@ -75,6 +78,32 @@ export class TextslashStack extends pulumi.ComponentResource {
     );
     this.relayUrl = `https://${names.relayApp}.fly.dev`;
     this.webhookUrl = `${this.relayUrl}/webhook`;
+    // `up` ends only when the relay answers from outside (after both machines passed their checks). The VM is
+    // not polled: it is private, only reachable through the relay, and a poll would wake it (a 2 GB machine
+    // started on every deploy); the acceptance suite proves the whole message path instead (docs/deployment-check.md).
+    const relayConfig = relayMachineConfig(s);
+    const vmConfig = vmMachineConfig(s);
+    this.deploymentCheck = new DeploymentCheck(
+      `${name}-deployment-check`,
+      {
+        endpoints: [
+          {
+            name: "the relay's public /health",
+            url: `${this.relayUrl}/health`,
+            hint:
+              `It needs a public address (\`fly ips list -a ${names.relayApp}\` shows a v6 and a shared v4) and a started relay ` +
+              `(\`fly status -a ${names.relayApp}\`, \`fly logs -a ${names.relayApp}\`).`,
+          },
+        ],
+        // Changes with anything deployed (configs, secrets versions, machines, volumes): the check runs again then,
+        // and an up that changed nothing polls nothing.
+        revision: pulumi
+          .all([this.relay.machine.machineId, this.relay.secrets.version, this.vm.machine.machineId, this.vm.secrets.version,
+            this.relay.volume?.volumeId ?? "", this.vm.volume?.volumeId ?? ""])
+          .apply((deployed) => createHash("sha256").update(JSON.stringify([deployed, relayConfig, vmConfig])).digest("hex").slice(0, 32)),
+      },
+      { parent: this, dependsOn: [this.relay, this.vm] },
+    );
     // After the relay is up, so Twilio never calls a URL that does not answer yet.
     this.twilioWebhook = s.twilioWebhookSid
       ? new TwilioWebhook(

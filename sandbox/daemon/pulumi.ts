@@ -77,6 +77,8 @@ export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo, opti
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     FLY_API_TOKEN: daemon.token,
+    // `up` checks the relay's public /health from outside: here that is the proxy's public route.
+    FLY_PROXY_URL: daemon.proxyUrl,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_ACCESS_TOKEN;

@@ -54,7 +54,7 @@ async function build() {
   };
   const stack = new TextslashStack("textslash", { settings, secrets });
   await new Promise<void>((done) => {
-    pulumi.all([stack.relay.machine.urn, stack.vm.machine.urn]).apply(() => done());
+    pulumi.all([stack.relay.machine.urn, stack.vm.machine.urn, stack.deploymentCheck.urn]).apply(() => done());
   });
   return stack;
 }
@@ -75,6 +75,7 @@ describe("TextslashStack", () => {
         "relay-volume",
         "textslash",
         "textslash-data-loss-guard",
+        "textslash-deployment-check",
         "textslash-relay-shared-token",
         "vm",
         "vm-app",
@@ -100,6 +101,10 @@ describe("TextslashStack", () => {
       services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1, ports: [{ port: 80 }, { port: 443 }] }],
     });
     expect(created.find((c) => c.name === "vm-volume")!.inputs).toMatchObject({ name: "vm_data", sizeGb: 3, allowDataLoss: false });
+    expect(created.find((c) => c.name === "textslash-deployment-check")!.inputs).toMatchObject({
+      endpoints: [{ name: "the relay's public /health", url: "https://unit-relay.fly.dev/health" }],
+      revision: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(created.find((c) => c.name === "textslash-data-loss-guard")!.inputs).toMatchObject({ allowDataLoss: false, protects: "volume vm_data (vol_1) of unit-vm" });
     // The relay's outbox volume is a queue, not user work: never guarded by textslash:allowDataLoss.
     expect(created.find((c) => c.name === "relay-volume")!.inputs).toMatchObject({ appName: "unit-relay", name: "relay_data", sizeGb: 1, region: "ord", allowDataLoss: true });

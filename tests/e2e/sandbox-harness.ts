@@ -45,7 +45,8 @@ export async function startE2eSandbox(extraConfig: Record<string, string> = {}):
   const project = await createEngineProject({
     copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
     stackName: "sandbox",
-    env: { FLY_API_TOKEN: token },
+    // The deployment check reaches https://sandbox-relay.fly.dev through the proxy's public route.
+    env: { FLY_API_TOKEN: token, FLY_PROXY_URL: sandbox.proxyUrl },
   });
   const config = sandboxStackConfig(sandbox.apiUrl);
   await project.stack.setAllConfig({

@@ -54,7 +54,8 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
   const project = await createEngineProject({
     copyFromRepo: programFiles,
     stackName: options.stackName,
-    env: { FLY_API_URL: api.url, FLY_API_TOKEN: flyToken, ...options.env },
+    // The state-only local Fly API runs no process, so nothing could answer the deployment check from outside.
+    env: { FLY_API_URL: api.url, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip", ...options.env },
   });
   const prefix = options.stackName.toLowerCase();
   await project.stack.setAllConfig({

@@ -45,8 +45,8 @@ describe("textslash program: preview", () => {
   it("plans the relay and VM objects, shows no secret and calls no API", async () => {
     const preview = await project.stack.preview({ diff: true });
     // stack + TextslashStack + token + 2 services + 2 apps + 2 secrets + 4 IPs (3 relay, 1 VM) + 2 volumes + 2 machines
-    // + the data-loss guard = 18
-    expect(preview.changeSummary).toEqual({ create: 18 });
+    // + the data-loss guard + the deployment check = 19
+    expect(preview.changeSummary).toEqual({ create: 19 });
     for (const name of ["demo-stack-relay", "demo-stack-vm", "vm_data", "relay_data", "/data/relay", "http://demo-stack-vm.flycast", "https://demo-stack-relay.fly.dev"]) {
       expect(preview.stdout).toContain(name);
     }
