@@ -56,6 +56,8 @@ it("sends only what the document names, for every operation the client has", asy
   await fly.apps.create({ name: "textslash-vm", orgSlug: "personal", network: "default", enableSubdomains: false });
   reply({ id: "app_1", name: "textslash-vm", organization: { slug: "personal" } });
   await fly.apps.get("textslash-vm");
+  reply({ total_apps: 1, apps: [{ id: "app_1", name: "textslash-vm", organization: { slug: "personal" } }] });
+  await fly.apps.list("personal");
 
   reply(MACHINE);
   await fly.machines.create("textslash-vm", { config, name: "vm", region: "iad", skipLaunch: false, minSecretsVersion: 2, leaseTtl: 30, skipServiceRegistration: false });
@@ -121,7 +123,7 @@ it("sends only what the document names, for every operation the client has", asy
   expect(checked.exchanges.filter((e) => e.operationId === undefined)).toEqual([]);
   expect([...checked.operations()].sort()).toEqual(
     [
-      "Apps_create", "Apps_show", "Apps_delete",
+      "Apps_create", "Apps_show", "Apps_list", "Apps_delete",
       "Machines_create", "Machines_show", "Machines_list", "Machines_update", "Machines_start", "Machines_stop",
       "Machines_suspend", "Machines_restart", "Machines_wait", "Machines_delete",
       "Machines_create_lease", "Machines_show_lease", "Machines_release_lease",

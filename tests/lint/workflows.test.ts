@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REQUIRED_ENV } from "../acceptance/target";
 
 const root = join(__dirname, "..", "..");
 const workflowDir = join(root, ".github", "workflows");
@@ -79,5 +80,17 @@ describe("workflow lint", () => {
     for (const m of src.matchAll(/uses: *(\S+)/g)) {
       expect(m[1], `${file}: pin ${m[1]}`).toMatch(/@([0-9a-f]{40}|v\d+\.\d+\.\d+)$/);
     }
+  });
+
+  it("acceptance.yml runs the suite nightly and on demand, with its secrets and every action pinned to a commit", () => {
+    const src = readFileSync(join(workflowDir, "acceptance.yml"), "utf8");
+    expect(src).toMatch(/^ {2}schedule:\n {4}- cron: "[^"]+"$/m);
+    expect(src).toMatch(/^ {2}workflow_dispatch:$/m);
+    expect(src).toMatch(/^permissions:\n {2}contents: read$/m);
+    for (const name of REQUIRED_ENV) expect(src, name).toContain(`${name}: \${{ secrets.${name} }}`);
+    expect(src).toContain("run: npm run test:acceptance");
+    const uses = [...src.matchAll(/uses: *(\S+)/g)].map((m) => m[1]);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) expect(u, `pin ${u} to a commit SHA`).toMatch(/@[0-9a-f]{40}$/);
   });
 });

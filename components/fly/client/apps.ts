@@ -31,6 +31,18 @@ export class FlyAppsApi {
     return this.waitUntilReadable(input.name);
   }
 
+  /** The organization's apps (the document requires `org_slug`). */
+  async list(orgSlug: string, options: CallOptions = {}): Promise<FlyApp[]> {
+    const wire = await this.http.request({
+      ...options,
+      method: "GET",
+      path: "/apps",
+      query: { org_slug: orgSlug },
+      schema: z.looseObject({ apps: z.array(wireAppSchema).nullable().optional() }),
+    });
+    return (wire.apps ?? []).map(appFromWire);
+  }
+
   async get(appName: string, options: CallOptions = {}): Promise<FlyApp> {
     const wire = await this.http.request({ ...options, method: "GET", path: `/apps/${seg(appName)}`, schema: wireAppSchema });
     return appFromWire(wire);
