@@ -52,6 +52,26 @@ describe("relay delivery", () => {
     expect(twilio.mediaRequests).toHaveLength(1);
   });
 
+  it("a message the VM takes but does not queue (200 accepted:false, its queue for the sender full) is logged as such, not retried, not told twice", async () => {
+    const twilio = await startFakeTwilio();
+    const full = '{"accepted":false,"duplicate":false,"reason":"the sender already has 20 tasks waiting"}';
+    const vm = await startStub((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(full));
+    const logs: string[] = [];
+    const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, logs });
+    expect((await webhook(relay, "one too many")).status).toBe(200);
+    await vm.waitFor(1);
+    await relay.delivery.idle();
+    const lines = logs.map((l) => JSON.parse(l) as { msg: string; reason?: string; level: number });
+    expect(lines.filter((l) => l.msg === "VM took the message but did not queue it (the VM told the sender)")).toEqual([
+      expect.objectContaining({ reason: "the sender already has 20 tasks waiting", level: 40 }),
+    ]);
+    expect(lines.map((l) => l.msg)).not.toContain("message handed to the VM");
+    expect(vm.requests).toHaveLength(1);
+    expect(await relay.outbox.count()).toBe(0);
+    // The VM tells the sender (through /callback); the relay adds nothing of its own.
+    expect(twilio.messages).toEqual([]);
+  });
+
   it("a message the VM refuses (413) is set aside and its sender told; the next message still goes", async () => {
     const twilio = await startFakeTwilio();
     let calls = 0;

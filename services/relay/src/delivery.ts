@@ -148,8 +148,15 @@ export class Delivery {
       if (this.abort.signal.aborted) return "stopped";
       if (!outbox.holds(entry)) return "cancelled";
       try {
-        await postTask(this.options.vmUrl, this.options.token, { id: message.id, from: message.from, receivedAt: message.receivedAt, ...body }, this.abort.signal);
-        log.info({ messageId: message.id, from: maskNumber(message.from), attempt }, "message handed to the VM");
+        const answer = await postTask(this.options.vmUrl, this.options.token, { id: message.id, from: message.from, receivedAt: message.receivedAt, ...body }, this.abort.signal);
+        if (answer.queued) {
+          log.info({ messageId: message.id, from: maskNumber(message.from), attempt }, "message handed to the VM");
+        } else {
+          // Kept by neither side from here: retrying would hold every sender's messages behind this
+          // one, and the VM has told the sender. The limits are set so this does not happen
+          // (MAX_QUEUED_PER_SENDER >= RELAY_SENDER_QUEUE_LIMIT); this line says when it does.
+          log.warn({ messageId: message.id, from: maskNumber(message.from), reason: answer.reason }, "VM took the message but did not queue it (the VM told the sender)");
+        }
         return "delivered";
       } catch (err) {
         if (err instanceof TaskRefusedError) {

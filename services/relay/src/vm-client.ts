@@ -1,6 +1,6 @@
 // The relay's two calls to the VM (docs/services.md): POST /tasks hands over one message, and
 // POST /cancel asks it to drop a sender's queued work and stop the running one.
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { z } from "zod";
 
@@ -24,7 +24,18 @@ export interface TaskBody {
 // No socket limit: every task the VM holds keeps its response (and so its socket) open until it ends.
 const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
 
-export function postTask(vmUrl: string, token: string, task: TaskBody, signal: AbortSignal): Promise<void> {
+/**
+ * What the VM said to a task it took (2xx): queued, or taken but not queued (200 accepted:false,
+ * docs/services.md: the sender's queue on the VM is full; the VM tells the sender itself).
+ */
+export interface TaskAnswer {
+  queued: boolean;
+  reason?: string;
+}
+
+const vmAnswer = z.object({ accepted: z.boolean(), reason: z.string().optional() });
+
+export function postTask(vmUrl: string, token: string, task: TaskBody, signal: AbortSignal): Promise<TaskAnswer> {
   const url = new URL(`${vmUrl}/tasks`);
   const body = JSON.stringify(task);
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
@@ -43,8 +54,9 @@ export function postTask(vmUrl: string, token: string, task: TaskBody, signal: A
         // The VM keeps an accepted task's response open until the task ends, so Fly Proxy does not
         // auto-stop it mid-run. Read it to the end in the background; the status was the acknowledgement.
         res.on("error", () => undefined);
+        if (status === 200) return readAnswer(res).then(resolve);
         res.resume();
-        if (status >= 200 && status < 300) return resolve();
+        if (status >= 200 && status < 300) return resolve({ queued: true });
         // 400/413/422: this message will never be accepted; other statuses (401 while a token rolls,
         // 5xx, Fly proxy 502/503 while the machine boots) may pass on a later try.
         if ([400, 413, 422].includes(status)) return reject(new TaskRefusedError(status));
@@ -58,6 +70,30 @@ export function postTask(vmUrl: string, token: string, task: TaskBody, signal: A
       reject(err);
     });
     req.end(body);
+  });
+}
+
+/**
+ * A 200 is a complete, small JSON answer (202 is the one held open). The status was the
+ * acknowledgement, so an answer that cannot be read counts as queued: the message is not sent twice.
+ */
+function readAnswer(res: IncomingMessage): Promise<TaskAnswer> {
+  return new Promise((resolve) => {
+    let text = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.length > 64 * 1024) res.destroy();
+    });
+    res.on("close", () => {
+      let parsed: ReturnType<typeof vmAnswer.safeParse> | undefined;
+      try {
+        parsed = vmAnswer.safeParse(JSON.parse(text));
+      } catch {
+        parsed = undefined;
+      }
+      resolve(parsed?.success && !parsed.data.accepted ? { queued: false, ...(parsed.data.reason ? { reason: parsed.data.reason } : {}) } : { queued: true });
+    });
   });
 }
 
