@@ -134,13 +134,13 @@ async function main(): Promise<void> {
   } finally {
     await removeBaseline?.();
   }
-  const rows = [["variant", "rate", "waiting", "start", "p50 ack", "p99 ack", "p99 goal", "max", ">15 s", "acked", "told", "errors", "CPU/msg", "peak RSS", "RSS goal", "lost", "dup", "undrained"]];
+  const rows = [["variant", "rate", "waiting", "start", "p50 ack", "p99 ack", "p99 goal", "max", "gen lag p99", ">15 s", "acked", "told", "errors", "CPU/msg", "peak RSS", "RSS goal", "lost", "dup", "undrained"]];
   for (const r of runs) {
     const goal = r.waiting > 0 ? { p99: "as without", rss: "" } : goalFor(r.rate);
-    rows.push([r.variant, `${r.rate}/s`, String(r.waiting), ms(r.startMs), ms(r.p50), ms(r.p99), goal.p99, ms(r.max), String(r.overTwilioTimeout), String(r.acked), String(r.told), String(r.errors), `${r.cpuPerMessageMs.toFixed(2)} ms`, `${r.peakRssMb.toFixed(0)} MB`, goal.rss, String(r.lost), String(r.duplicated), String(r.undrained)]);
+    rows.push([r.variant, `${r.rate}/s`, String(r.waiting), ms(r.startMs), ms(r.p50), ms(r.p99), goal.p99, ms(r.max), ms(r.sendLagP99), String(r.overTwilioTimeout), String(r.acked), String(r.told), String(r.errors), `${r.cpuPerMessageMs.toFixed(2)} ms`, `${r.peakRssMb.toFixed(0)} MB`, goal.rss, String(r.lost), String(r.duplicated), String(r.undrained)]);
   }
   console.log(`\n${table(rows)}`);
-  console.log("goals: lost 0 and dup 0 in every run; 'told' = answered 200 with a <Message> (not kept, the sender is told)");
+  console.log("goals: lost 0 and dup 0 in every run; 'told' = answered 200 with a <Message> (not kept, the sender is told); 'gen lag' = how late the generator itself sent (counted in the latencies)");
   if (baselineRef) {
     const ratios = [["rate", "p99 before/now", "peak RSS before/now", "CPU/msg before/now"]];
     for (const [rate, waiting] of plan) {

@@ -32,6 +32,8 @@ export interface GeneratorResult {
   dueMs: number;
   /** ms from when it was due to when its answer (or error) came. */
   latencyMs: number;
+  /** ms the generator itself sent it after it was due (its own lag: a starved generator shows here, not as the relay's). */
+  sendLagMs: number;
   status: number;
   outcome: Outcome;
 }
@@ -60,9 +62,10 @@ async function main(): Promise<void> {
     const item = prepared[k];
     if (!item) return;
     const due = (k * 1000) / options.rate;
+    const sendLagMs = performance.now() - start - due;
     const finish = (status: number, outcome: Outcome) => {
       if (results[k]) return;
-      results[k] = { sid: item.messageSid, dueMs: due, latencyMs: performance.now() - start - due, status, outcome };
+      results[k] = { sid: item.messageSid, dueMs: due, latencyMs: performance.now() - start - due, sendLagMs, status, outcome };
       done++;
     };
     const req = request(

@@ -34,6 +34,8 @@ export interface LoadSummary {
   max: number;
   /** Answers slower than Twilio's 15 s webhook timeout (Twilio would have given up on them). */
   overTwilioTimeout: number;
+  /** p99 of how late the generator sent requests (included in the latencies above). */
+  sendLagP99: number;
 }
 
 export function summarise(results: GeneratorResult[]): LoadSummary {
@@ -47,6 +49,7 @@ export function summarise(results: GeneratorResult[]): LoadSummary {
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
     overTwilioTimeout: latencies.filter((l) => l > 15_000).length,
+    sendLagP99: percentile(results.map((r) => r.sendLagMs).sort((a, b) => a - b), 99),
   };
 }
 
