@@ -1,10 +1,10 @@
 // The relay's disk structures on their own: the bounded durable log, the outbox index, group
 // commit, the media quota.
 import { afterEach, describe, expect, it } from "vitest";
-import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DurableLog } from "../../services/relay/src/store/durable-log";
-import { GroupCommit } from "../../services/relay/src/store/durable";
+import { GroupCommit, removeFile } from "../../services/relay/src/store/durable";
 import { Outbox, type SpooledMessage } from "../../services/relay/src/store/outbox";
 import { MediaQuotaError, MediaStore } from "../../services/relay/src/store/media-store";
 import { cleanup, tempDir } from "./harness";
@@ -96,6 +96,21 @@ describe("Outbox", () => {
     // Delivered, yet still a duplicate: its MessageSid is remembered.
     expect(outbox.isDuplicate("SMa")).toBe(true);
     await outbox.close();
+  });
+
+  it("removing a message whose file is already gone is done, not an error; other errors still surface", async () => {
+    const dir = await tempDir("outbox");
+    const outbox = new Outbox(dir);
+    await outbox.init();
+    await outbox.add(message("SMgone"));
+    const head = outbox.next();
+    await rm(join(dir, "outbox", head!.file));
+    await expect(outbox.remove(head!)).resolves.toBeUndefined();
+    expect(outbox.count()).toBe(0);
+    await outbox.close();
+    // A directory is not a file to remove: EISDIR (or EPERM), not silently ignored.
+    await mkdir(join(dir, "a-directory"));
+    await expect(removeFile(join(dir, "a-directory"))).rejects.toMatchObject({ code: expect.stringMatching(/^(EISDIR|EPERM)$/) });
   });
 
   it("at start drops interrupted temp files, sets unreadable files aside, and loads the rest in arrival order", async () => {

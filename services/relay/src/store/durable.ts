@@ -1,7 +1,7 @@
 // What "on disk" means for the relay: a file is durable once its bytes were fsync'd and the
 // directory entry naming it was fsync'd too (a rename alone survives a process crash, not a host
 // crash). Group commit lets many concurrent writers share one directory fsync, as databases do.
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { open, rename, unlink, writeFile } from "node:fs/promises";
 
 /**
  * Writes `data` to a temp file beside `path`, fsyncs it and renames it into place, so readers see
@@ -18,9 +18,20 @@ export async function writeFileSynced(path: string, data: string | Buffer): Prom
     await writeFile(temp, data, { flag: "wx", flush: true });
     await rename(temp, path);
   } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await removeFile(temp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Removes one file; one already gone is fine. A plain unlink: fs.rm({force}) takes rimraf's path
+ * (two lstat calls before the unlink), which was 0.17 ms of CPU per message on the relay's hot
+ * path (a --cpu-prof of relay-load at 200/s).
+ */
+export async function removeFile(path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+  });
 }
 
 /** Makes renames and unlinks inside `dir` durable. */

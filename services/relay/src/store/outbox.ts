@@ -2,10 +2,10 @@
 // directory through a group commit) before Twilio hears "received", removed when the VM has it.
 // An in-memory index, loaded once at start, answers every question about it in O(1): nothing on
 // the webhook path lists the directory or reads another message's file.
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { GroupCommit, syncDir, writeFileSynced } from "./durable";
+import { GroupCommit, removeFile, syncDir, writeFileSynced } from "./durable";
 import { DurableLog } from "./durable-log";
 
 export const spooledMessageSchema = z.object({
@@ -67,7 +67,7 @@ export class Outbox {
     for (const name of names) {
       // Temp files are writes a crash interrupted before their rename: never acknowledged, safe to drop.
       if (name.endsWith(".tmp")) {
-        await rm(join(this.dir, name), { force: true });
+        await removeFile(join(this.dir, name));
         continue;
       }
       if (!name.endsWith(".json")) continue;
@@ -102,7 +102,7 @@ export class Outbox {
       try {
         await this.commits.commit();
       } catch (err) {
-        await rm(join(this.dir, file), { force: true }).catch(() => undefined);
+        await removeFile(join(this.dir, file)).catch(() => undefined);
         throw err;
       }
       this.insert({ file, id: message.id, from: message.from });
@@ -150,7 +150,7 @@ export class Outbox {
 
   /** The VM has it: forget the file (its MessageSid stays in `seen`). */
   async remove(entry: OutboxEntry): Promise<void> {
-    await rm(join(this.dir, entry.file), { force: true });
+    await removeFile(join(this.dir, entry.file));
     this.forget(entry);
   }
 
@@ -174,7 +174,7 @@ export class Outbox {
   async dropFrom(from: string): Promise<number> {
     const doomed = [...this.waiting.values()].filter((e) => e.from === from);
     for (const entry of doomed) {
-      await rm(join(this.dir, entry.file), { force: true });
+      await removeFile(join(this.dir, entry.file));
       this.forget(entry);
     }
     // A cancelled message must not come back after a crash.
