@@ -46,6 +46,9 @@ function attachVolumes(core: SandboxCore, m: MachineRecord, config: Record<strin
     const v = core.data.volumes[mount.volume];
     if (v === undefined || v.app !== m.app) throw new HttpError(422, `volume ${mount.volume} not found in app "${m.app}" (config.mounts[${i}])`);
     if (GOING_VOLUME_STATES.has(v.state ?? "")) throw new HttpError(422, `volume ${v.id} (${v.name}) is ${v.state ?? ""} and cannot be mounted (config.mounts[${i}])`);
+    // Whether Fly mounts a volume still restoring from a snapshot is not documented ("wait a moment" until it
+    // is created, docs machines/api/volumes-resource): the stand-in refuses, the stricter side.
+    if (v.state === "restoring") throw new HttpError(422, `volume ${v.id} (${v.name}) is still restoring from a snapshot; wait until it is created (config.mounts[${i}])`);
     if (v.region !== region) {
       throw new HttpError(422, `volume ${v.id} (${v.name}) is in region ${v.region} but the machine is in ${region}: a volume is pinned to its region`);
     }

@@ -71,6 +71,10 @@ export interface SnapshotRecord {
   sizeBytes: number;
   volumeSizeGb: number;
   digest: string;
+  /** "waiting" → "running" → "created" (Fly docs volumes/snapshots); absent in older state files = "created". */
+  status?: string;
+  /** The volume's retention when the snapshot was taken (a later change applies to new snapshots only). */
+  retentionDays?: number;
 }
 
 export interface VolumeRecord {

@@ -19,6 +19,13 @@ export interface MachineRuntimeHook {
    * machine follows its restart policy or stops, as flyd does. Returns the unsubscribe function.
    */
   onExit?(listener: (id: string, exitCode: number | null) => void): () => void;
+  /**
+   * Copies a volume's data as a snapshot (the process runtime keeps volumes as directories) and returns the bytes
+   * stored. Without it, snapshots are state only: a volume restored from one starts empty.
+   */
+  snapshotVolume?(volumeId: string, snapshotId: string): Promise<number>;
+  /** Fills a new volume with a snapshot's data (create with `snapshot_id`). */
+  restoreVolume?(snapshotId: string, volumeId: string): Promise<void>;
 }
 
 export interface FlyApiOptions {

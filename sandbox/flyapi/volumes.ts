@@ -1,10 +1,11 @@
 // Volumes: pinned to a region, attached to at most one machine, grow only; snapshots.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { parseBody } from "./body";
 import { HttpError, notFound } from "./errors";
 import { nowIso, volumeId, type VolumeRecord } from "./model";
 import type { HandlerContext, HandlerResult, Router } from "./router";
+import { checkRetention, restoreInto, restoreSource, takeSnapshot } from "./snapshots";
 import { snapshotToWire, volumeToWire } from "./wire";
 
 const VOLUME_NAME = /^[a-z0-9_]{1,30}$/;
@@ -15,6 +16,8 @@ const createSchema = z.looseObject({
   encrypted: z.boolean().optional(),
   snapshot_retention: z.number().int().optional(),
   auto_backup_enabled: z.boolean().optional(),
+  snapshot_id: z.string().optional(),
+  source_volume_id: z.string().optional(),
 });
 const updateSchema = z.looseObject({ snapshot_retention: z.number().int().optional(), auto_backup_enabled: z.boolean().optional() });
 const extendSchema = z.looseObject({ size_gb: z.number().int().positive() });
@@ -34,13 +37,17 @@ function create(ctx: HandlerContext): HandlerResult {
   if (!VOLUME_NAME.test(body.name)) {
     throw new HttpError(400, `volume name "${body.name}" is invalid: use lowercase letters, digits and underscores, at most 30 characters`);
   }
+  checkRetention(body.snapshot_retention);
+  if (body.source_volume_id !== undefined) throw new HttpError(400, "source_volume_id (forking a volume) is not modelled by the local Fly API");
+  const sizeGb = body.size_gb ?? 1;
+  if (body.snapshot_id !== undefined) restoreSource(ctx.core, appName, body.snapshot_id, sizeGb);
   const v: VolumeRecord = {
     id: volumeId(),
     app: appName,
     name: body.name,
     region: body.region ?? ctx.core.options.defaultRegion,
     zone: randomBytes(2).toString("hex"),
-    sizeGb: body.size_gb ?? 1,
+    sizeGb,
     encrypted: body.encrypted ?? true,
     snapshotRetention: body.snapshot_retention ?? 5,
     autoBackupEnabled: body.auto_backup_enabled ?? true,
@@ -48,6 +55,7 @@ function create(ctx: HandlerContext): HandlerResult {
     snapshots: [],
   };
   ctx.core.data.volumes[v.id] = v;
+  if (body.snapshot_id !== undefined) restoreInto(ctx.core, v, body.snapshot_id);
   ctx.core.changed();
   return { status: 200, body: volumeToWire(v) };
 }
@@ -65,6 +73,7 @@ function show(ctx: HandlerContext): HandlerResult {
 function update(ctx: HandlerContext): HandlerResult {
   const v = volume(ctx);
   const body = parseBody(updateSchema, ctx.body, "update volume");
+  checkRetention(body.snapshot_retention);
   if (body.snapshot_retention !== undefined) v.snapshotRetention = body.snapshot_retention;
   if (body.auto_backup_enabled !== undefined) v.autoBackupEnabled = body.auto_backup_enabled;
   ctx.core.changed();
@@ -118,9 +127,8 @@ function listSnapshots(ctx: HandlerContext): HandlerResult {
 
 function createSnapshot(ctx: HandlerContext): HandlerResult {
   const v = volume(ctx);
-  const id = `vs_${randomBytes(10).toString("hex")}`;
-  v.snapshots.push({ id, createdAt: nowIso(), sizeBytes: 0, volumeSizeGb: v.sizeGb, digest: createHash("sha256").update(id).digest("hex").slice(0, 32) });
-  ctx.core.changed();
+  if (GOING_VOLUME_STATES.has(v.state ?? "")) throw new HttpError(412, `volume ${v.id} (${v.name}) is ${v.state}; it cannot be snapshotted`);
+  takeSnapshot(ctx.core, v);
   return { status: 200 };
 }
 

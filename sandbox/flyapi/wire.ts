@@ -88,7 +88,7 @@ export function volumeToWire(v: VolumeRecord): Record<string, unknown> {
 }
 
 export function snapshotToWire(s: SnapshotRecord): Record<string, unknown> {
-  return { id: s.id, status: "created", size: s.sizeBytes, volume_size: s.volumeSizeGb, digest: s.digest, retention_days: 5, created_at: s.createdAt };
+  return { id: s.id, status: s.status ?? "created", size: s.sizeBytes, volume_size: s.volumeSizeGb, digest: s.digest, retention_days: s.retentionDays ?? 5, created_at: s.createdAt };
 }
 
 export function ipToWire(ip: IpRecord): Record<string, unknown> {

@@ -6,6 +6,7 @@ import { probeChecks, waitUntilHealthy } from "./checks";
 import { childEnv } from "./env";
 import { entryPointFor, serviceForImage, type ServiceKind } from "./images";
 import { parseMachineSpec, type CheckResult, type MachineSpec } from "./spec";
+import { restoreVolumeDir, snapshotVolumeDir } from "./volume-snapshots";
 
 // Machines as local processes. Each machine whose image is textslash-relay/-vm runs as
 // `node --import tsx services/<kind>/src/server.ts` on a free port; other images are state only.
@@ -133,6 +134,15 @@ export class ProcessRuntime {
   onExit(listener: ExitListener): () => void {
     this.exitListeners.add(listener);
     return () => this.exitListeners.delete(listener);
+  }
+
+  /** A volume's directory copied as a snapshot (the local Fly API's snapshot hook); resolves the bytes stored. */
+  snapshotVolume(volumeId: string, snapshotId: string): Promise<number> {
+    return snapshotVolumeDir(this.options.stateDir, volumeId, snapshotId);
+  }
+
+  restoreVolume(snapshotId: string, volumeId: string): Promise<void> {
+    return restoreVolumeDir(this.options.stateDir, snapshotId, volumeId);
   }
 
   portOf(id: string): number | undefined { return this.running.get(id)?.port; }
