@@ -47,6 +47,11 @@ export const settingsSchema = z.object({
   volumeSizeGb: wholeNumber("GB", VOLUME_MIN_GB, VOLUME_MAX_GB).default(3),
   vmAutostop: z.enum(["stop", "suspend"], { error: (iss) => `${shown(iss.input)} is not stop or suspend` }).default("stop"),
   allowDataLoss: boolean.default(false),
+  snapshotRetentionDays: wholeNumber("days", 1, 60).default(5),
+  restoreFromSnapshot: z.string()
+    .regex(/^(latest|vs_[A-Za-z0-9]+)$/, { error: (iss) => `${shown(iss.input)} is not a snapshot id like vs_… (\`fly volumes snapshots list <volume id>\`) or latest` })
+    .optional(),
+  keepBackupOnDestroy: boolean.default(false),
   adoptExisting: boolean.default(false),
   flyApiUrl: z.url({ protocol: /^https?$/, error: (iss) => `${shown(iss.input)} is not an http:// or https:// URL` }).optional(),
   // Twilio SIDs are a two-letter prefix and 32 hex digits, AC for an account

@@ -33,6 +33,12 @@ export const CONFIG_EFFECTS: Record<string, ConfigEffectRule> = {
   },
   vmAutostop: { effect: "rolls the VM", why: `Fly Proxy reads it from the machine's service config; ${VM_AWAKE_OR_ASLEEP}` },
   allowDataLoss: { effect: "live", why: "read only by the program and the data-loss guard; no Fly call" },
+  snapshotRetentionDays: { effect: "live", why: "set on the volume through Fly's API (applies to new snapshots); no machine reads it" },
+  restoreFromSnapshot: {
+    effect: "replaces",
+    why: "a volume is filled from a snapshot only when it is created: a new /data volume and VM machine (refused without allowDataLoss; the current volume is snapshotted first). Clearing it changes nothing",
+  },
+  keepBackupOnDestroy: { effect: "live", why: "only decides what a destroy deletes" },
   adoptExisting: { effect: "live", why: "used only when an object is created; no Fly call afterwards" },
   flyApiUrl: { effect: "live", why: "where the providers call Fly; no machine reads it" },
   flyApiToken: { effect: "live", why: "how the providers call Fly; no machine reads it" },

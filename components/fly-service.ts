@@ -20,7 +20,21 @@ export interface FlyServiceArgs {
   ips: IpKind[];
   /** A private service refuses any public address. */
   privateOnly: boolean;
-  volume?: { name: string; sizeGb: number; mountPath: string; allowDataLoss: boolean };
+  volume?: {
+    name: string;
+    sizeGb: number;
+    mountPath: string;
+    allowDataLoss: boolean;
+    /** Snapshots and restore (the VM's /data; see components/fly/volume.ts). */
+    snapshotRetention?: number;
+    restoreFromSnapshot?: string;
+    backup?: boolean;
+  };
+  /**
+   * Leave the (emptied) app on Fly when the stack is destroyed: deleting an app deletes its volumes' snapshots
+   * (Fly docs apps/delete), so this is what lets the last snapshot of /data survive a destroy.
+   */
+  keepAppOnDestroy?: boolean;
   machine: { config: MachineConfig };
 }
 
@@ -42,7 +56,11 @@ export class FlyService extends pulumi.ComponentResource {
     super("textslash:fly:Service", name, {}, opts);
     checkAddresses(args.appName, args.ips, args.privateOnly);
     const child = { parent: this };
-    this.app = new FlyApp(`${name}-app`, { name: args.appName, orgSlug: args.org, adopt: args.adopt, privateOnly: args.privateOnly }, child);
+    this.app = new FlyApp(
+      `${name}-app`,
+      { name: args.appName, orgSlug: args.org, adopt: args.adopt, privateOnly: args.privateOnly },
+      { ...child, ...(args.keepAppOnDestroy ? { retainOnDelete: true } : {}) },
+    );
     const afterApp = { parent: this, dependsOn: [this.app] };
     this.secrets = new FlySecrets(`${name}-secrets`, { appName: this.app.name, values: args.secrets, adopt: args.adopt }, afterApp);
     this.ips = args.ips.map((type) => new FlyIp(`${name}-ip-${type}`, { appName: this.app.name, type, orgSlug: args.org }, afterApp));
@@ -56,6 +74,10 @@ export class FlyService extends pulumi.ComponentResource {
             sizeGb: args.volume.sizeGb,
             adopt: args.adopt,
             allowDataLoss: args.volume.allowDataLoss,
+            ...(args.volume.snapshotRetention !== undefined ? { snapshotRetention: args.volume.snapshotRetention } : {}),
+            ...(args.volume.restoreFromSnapshot ? { restoreFromSnapshot: args.volume.restoreFromSnapshot } : {}),
+            backup: args.volume.backup ?? false,
+            keptOnDestroy: args.keepAppOnDestroy ?? false,
           },
           afterApp,
         )

@@ -26,6 +26,10 @@ export const volumeDiffTable: DiffTable = {
   name: { replace: true, why: "volume names cannot be changed" },
   region: { replace: true, why: "a volume lives on a host in one region" },
   sizeGb: { replace: false, why: "volumes extend in place (shrinking is refused in check)" },
+  snapshotRetention: { replace: false, why: "updated in place (PUT volume); applies to new snapshots" },
+  restoreFromSnapshot: { replace: true, why: "a volume is filled from a snapshot only when created (clearing the key changes nothing)" },
+  backup: { replace: false, why: "only affects delete (snapshot first)" },
+  keptOnDestroy: { replace: false, why: "only affects what delete prints" },
   adopt: { replace: false, why: "only affects create" },
 };
 

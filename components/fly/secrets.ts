@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
-import { flyConnection, isUnknown } from "./connection";
+import { flyConnection, ignoreNotFound, isUnknown } from "./connection";
 import { isFlyNotFound, type FlySecretInfo } from "./client";
 
 export const PROVIDER_VERSION = 1;
@@ -101,8 +101,13 @@ export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, Sec
     }
   },
   update: async (_id, olds, news) => ({ outs: await apply(news.appName, news.values, Object.keys(olds.digests), olds.salt) }),
-  // Deleting the app deletes its secrets; unsetting them first would only roll a machine that is going away.
-  delete: async () => undefined,
+  // Unset on delete: an app kept after a destroy (textslash:keepBackupOnDestroy, for its snapshots) must not keep
+  // the keys. The app's machine depends on these secrets, so it is gone by now and nothing rolls. A gone app: done.
+  delete: async (_id, props) => {
+    const names = Object.keys(props.digests ?? {});
+    if (names.length === 0) return;
+    await ignoreNotFound(() => conn.client().secrets.update(props.appName, Object.fromEntries(names.map((k) => [k, null]))));
+  },
 };
 
 /** The only provider object Pulumi serializes (see lazy-provider.ts). */

@@ -1,5 +1,7 @@
 // The VM's /data volume. It holds the user's work, so delete (and any replacement, which is a
-// delete) refuses unless allowDataLoss is set, saying what would be lost and which key allows it.
+// delete) refuses unless allowDataLoss is set, saying what would be lost and which key allows it;
+// when allowed, it first takes a snapshot and waits for it (volume-snapshot.ts), so allowDataLoss means
+// "a snapshot exists", and prints its id. A volume can be created from a snapshot (restoreFromSnapshot).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
@@ -10,6 +12,7 @@ import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
 import { extendVolume } from "./volume-extend";
 import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
 import { refuse } from "../provider-errors";
+import { backupNotice, findSnapshot, snapshotAndWait, waitForVolumeCreated } from "./volume-snapshot";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -19,6 +22,14 @@ const inputsSchema = z.object({
   sizeGb: z.number().int().min(1),
   adopt: z.boolean(),
   allowDataLoss: z.boolean(),
+  /** Days Fly keeps each daily snapshot (1-60); unset: Fly's default (5). */
+  snapshotRetention: z.number().int().min(1).max(60).optional(),
+  /** Create the volume from this snapshot ("vs_…", or "latest" of this app's volumes of this name). */
+  restoreFromSnapshot: z.union([z.literal(""), z.literal("latest"), z.string().regex(/^vs_[A-Za-z0-9]+$/, "must be a snapshot id (vs_…) or latest")]).optional(),
+  /** Take a snapshot (and wait for it) before the volume is deleted or replaced. Unset (older state): yes. */
+  backup: z.boolean().optional(),
+  /** Whether a destroy keeps the app (and so the snapshot): only changes what the backup notice says. */
+  keptOnDestroy: z.boolean().optional(),
   providerVersion: z.number(),
 });
 type VolumeInputs = z.infer<typeof inputsSchema>;
@@ -60,6 +71,11 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   diff: async (id, olds, news) => {
     const { allowDataLoss: _a, ...o } = inputFieldsOf(olds, Object.keys(inputsSchema.shape)) as VolumeInputs;
     const { allowDataLoss: _b, ...n } = news;
+    // Clearing restoreFromSnapshot after a restore changes nothing: the volume keeps its data.
+    if (!n.restoreFromSnapshot) {
+      delete n.restoreFromSnapshot;
+      delete o.restoreFromSnapshot;
+    }
     // A volume found larger than asked (adopted, or extended outside Pulumi) keeps its size: not a change.
     if (typeof o.sizeGb === "number" && typeof n.sizeGb === "number" && n.sizeGb < o.sizeGb) n.sizeGb = o.sizeGb;
     const d = diffByTable(volumeDiffTable, o, n);
@@ -75,21 +91,36 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
       if (found.sizeGb < inputs.sizeGb) await extendVolume(fly, inputs.appName, found.id, inputs.sizeGb);
       return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
     }
-    const v = await fly.volumes.create(inputs.appName, { name: inputs.name, region: inputs.region, sizeGb: inputs.sizeGb });
+    const retention = inputs.snapshotRetention !== undefined ? { snapshotRetention: inputs.snapshotRetention } : {};
+    if (inputs.restoreFromSnapshot) {
+      const snapshot = await findSnapshot(fly, inputs.appName, inputs.name, inputs.restoreFromSnapshot);
+      // Fly restores "into a new volume of equal or greater size" (docs volumes/snapshots).
+      const sizeGb = Math.max(inputs.sizeGb, snapshot.volumeSize ?? 0);
+      const v = await fly.volumes.create(inputs.appName, { name: inputs.name, region: inputs.region, sizeGb, snapshotId: snapshot.id, ...retention });
+      await waitForVolumeCreated(fly, inputs.appName, v.id);
+      return { id: v.id, outs: { ...inputs, sizeGb, volumeId: v.id, restoredFrom: snapshot.id } };
+    }
+    const v = await fly.volumes.create(inputs.appName, { name: inputs.name, region: inputs.region, sizeGb: inputs.sizeGb, ...retention });
     return { id: v.id, outs: { ...inputs, volumeId: v.id } };
   },
   read: async (id, props) => {
     try {
       const v = await conn.client().volumes.get(props.appName, id);
       if (isVolumeGoing(v.state)) return {}; // being destroyed (or soft-deleted): refresh drops it
-      return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id } };
+      // A retention changed outside Pulumi is recorded, so the next up sets the stack's again.
+      const retention = props.snapshotRetention !== undefined && v.snapshotRetention !== undefined ? { snapshotRetention: v.snapshotRetention } : {};
+      return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id, ...retention } };
     } catch (err) {
       if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up creates it
       throw err;
     }
   },
   update: async (id, olds, news) => {
-    const outs = { ...news, sizeGb: Math.max(news.sizeGb, olds.sizeGb), volumeId: id };
+    const outs = { ...news, sizeGb: Math.max(news.sizeGb, olds.sizeGb), volumeId: id, ...(olds.restoredFrom ? { restoredFrom: olds.restoredFrom } : {}) };
+    if (news.snapshotRetention !== undefined && news.snapshotRetention !== olds.snapshotRetention) {
+      // Applies to new snapshots only (docs volumes/snapshots); no machine is touched.
+      await conn.client().volumes.update(news.appName, id, { snapshotRetention: news.snapshotRetention });
+    }
     if (news.sizeGb > olds.sizeGb) {
       try {
         await extendVolume(conn.client(), news.appName, id, news.sizeGb);
@@ -108,6 +139,12 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     // Already on its way out (scheduling_destroy, waiting_for_detach, fork_cleanup, pending_destroy): done.
     const current = await fly.volumes.get(props.appName, id).catch((err: unknown) => (isFlyNotFound(err) ? undefined : Promise.reject(err)));
     if (current === undefined || isVolumeGoing(current.state)) return;
+    if (props.backup !== false) {
+      // allowDataLoss means "a snapshot exists": no snapshot, no delete (snapshotAndWait throws, nothing is deleted).
+      const snapshot = await snapshotAndWait(fly, props.appName, id);
+      // A dynamic provider's output reaches the engine's Diagnostics: the id stays in the destroy's output.
+      console.error(backupNotice(props.appName, id, snapshot, props.keptOnDestroy === true));
+    }
     await ignoreNotFound(() => fly.volumes.delete(props.appName, id));
   },
 };
@@ -122,6 +159,10 @@ export interface FlyVolumeArgs {
   sizeGb: pulumi.Input<number>;
   adopt: pulumi.Input<boolean>;
   allowDataLoss: pulumi.Input<boolean>;
+  snapshotRetention?: pulumi.Input<number>;
+  restoreFromSnapshot?: pulumi.Input<string>;
+  backup?: pulumi.Input<boolean>;
+  keptOnDestroy?: pulumi.Input<boolean>;
 }
 
 export class FlyVolume extends pulumi.dynamic.Resource {

@@ -106,9 +106,10 @@ describe("FlyVolume", () => {
     const allowed = { ...updated.outs, allowDataLoss: true };
     await volumeProvider.delete!(created.id, allowed);
     // Fly keeps a destroyed volume listed (scheduling_destroy, then soft-deleted pending_destroy): deleting it
-    // again is done, without a second DELETE.
+    // again is done, without a second DELETE. Allowed means "a snapshot exists": one is taken and created first.
     await volumeProvider.delete!(created.id, allowed);
-    expect(writes(api.requests())).toEqual([`DELETE /v1/apps/prov-vol/volumes/${created.id}`]);
+    expect(writes(api.requests())).toEqual([`POST /v1/apps/prov-vol/volumes/${created.id}/snapshots`, `DELETE /v1/apps/prov-vol/volumes/${created.id}`]);
+    expect(await new FlyClient({ token, baseUrl: api.url }).volumes.listSnapshots("prov-vol", created.id)).toEqual([expect.objectContaining({ status: "created", volumeSize: 2 })]);
     expect(api.state().volumes.filter((v) => v.app === "prov-vol").map((v) => v.state)).toEqual([expect.stringMatching(/^(scheduling|pending)_destroy$/)]);
     await expect(volumeProvider.read!(created.id, allowed)).resolves.toEqual({}); // refresh drops it
   });
