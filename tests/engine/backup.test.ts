@@ -40,6 +40,7 @@ describe("backups and restore of /data", () => {
   it("moving region with allowDataLoss snapshots the old volume first and restores the new one from it", async () => {
     const [old] = liveVmVolumes();
     await s.setConfig("allowDataLoss", "true");
+    await s.up(); // records it: a delete reads the setting from the state, as for a destroy
     await s.setConfig("region", "ams");
     await s.setConfig("restoreFromSnapshot", "latest");
     const out = await s.up();
@@ -47,7 +48,8 @@ describe("backups and restore of /data", () => {
     expect(taken).toMatchObject({ status: "created", retentionDays: 9 });
     expect(out).toContain(`backup: snapshot ${taken!.id} of volume ${old!.id} (/data of ${s.vmApp}), kept 9 days.`);
     const [moved] = liveVmVolumes();
-    expect(moved).toMatchObject({ region: "ams" });
+    expect(liveVmVolumes()).toHaveLength(1);
+    expect(await s.fly.volumes.get(s.vmApp, moved!.id)).toMatchObject({ region: "ams", state: "created" });
     expect(await vmVolumeOuts(s.project)).toMatchObject({ region: "ams", restoredFrom: taken!.id });
   }, 400_000);
 
@@ -87,7 +89,8 @@ describe("backups and restore of /data", () => {
       expect(up.code, up.stdout + up.stderr).toBe(0);
       const restored = liveVmVolumes();
       expect(restored).toHaveLength(1);
-      expect(restored[0]).toMatchObject({ region: "lax", attachedMachineId: expect.any(String) });
+      expect(restored[0]).toMatchObject({ attachedMachineId: expect.any(String) });
+      expect(await s.fly.volumes.get(s.vmApp, restored[0]!.id)).toMatchObject({ region: "lax" });
       expect(await vmVolumeOuts(project)).toMatchObject({ region: "lax", restoredFrom: lastSnapshot });
       await project.stack.setConfig("textslash:allowDataLoss", { value: "true" });
       await project.stack.setConfig("textslash:keepBackupOnDestroy", { value: "false" });
