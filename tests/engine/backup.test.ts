@@ -4,7 +4,7 @@
 // snapshot survives; a new stack of the same prefix in another region restores /data from that id.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineProject, type EngineProject } from "./harness";
-import { fakeSecrets, flyToken, programFiles, startFlyStack, writes, type FlyStack } from "./fly-stack";
+import { fakeAccountSid, fakeSecrets, flyToken, programFiles, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
 interface VolumeOuts { type: string; outputs?: { region?: string; restoredFrom?: string; snapshotRetention?: number } }
 
@@ -71,13 +71,13 @@ describe("backups and restore of /data", () => {
   }, 300_000);
 
   it("a new stack of the same prefix, in another region, restores /data from that snapshot", async () => {
-    const project = await createEngineProject({ copyFromRepo: programFiles, stackName: "bak-restored", env: { FLY_API_URL: s.api.url, FLY_API_TOKEN: flyToken } });
+    const project = await createEngineProject({ copyFromRepo: programFiles, stackName: "bak-restored", env: { FLY_API_URL: s.api.url, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip" } });
     try {
       await project.stack.setAllConfig({
         "textslash:prefix": { value: "bak" },
         "textslash:region": { value: "lax" },
         "textslash:restoreFromSnapshot": { value: lastSnapshot },
-        "textslash:twilioAccountSid": { value: "ACfake" },
+        "textslash:twilioAccountSid": { value: fakeAccountSid },
         "textslash:twilioAuthToken": { value: fakeSecrets.twilioAuthToken, secret: true },
         "textslash:twilioWhatsappNumber": { value: "+14155238886" },
         "textslash:allowedPhoneNumbers": { value: "+15550000001" },
