@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanup, fake, startStub, startVm, tempDir, until } from "./harness";
+import { cleanup, drained, fake, startStub, startVm, tempDir, until } from "./harness";
 import { processAlive } from "./process-tree";
 import { cancelReply } from "../../services/vm/src/routes/cancel";
 import { queueFullReply } from "../../services/vm/src/routes/tasks";
@@ -25,11 +25,13 @@ async function setup(options: { dataDir?: string; env?: Record<string, string> }
   const vm = await startVm({ relayUrl: relay.url, ...options });
   let seq = 0;
   const post = (from: string, text: string, id = `SMfakecancel${seq++}`) =>
-    fetch(`${vm.url}/tasks`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${fake.sharedToken}` },
-      body: JSON.stringify({ id, from, text, media: [] }),
-    });
+    drained(
+      fetch(`${vm.url}/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${fake.sharedToken}` },
+        body: JSON.stringify({ id, from, text, media: [] }),
+      }),
+    );
   const cancel = (body: unknown, token: string | null = fake.sharedToken) =>
     fetch(`${vm.url}/cancel`, {
       method: "POST",

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanup, fake, startStub, startVm, tempDir, until } from "./harness";
+import { cleanup, drained, fake, startStub, startVm, tempDir, until } from "./harness";
 import { testAgent } from "./agent-fixture";
 import { processAlive } from "./process-tree";
 import { orphanPids } from "../../sandbox/fakes/fake-claude-probes";
@@ -25,11 +25,13 @@ async function setup(options: { timeoutSeconds?: number; dataDir?: string } = {}
   const vm = await startVm({ relayUrl: relay.url, ...options });
   let seq = 0;
   const post = (from: string, text: string, token: string | null = fake.sharedToken, id = `SMfaketask${seq++}`) =>
-    fetch(`${vm.url}/tasks`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ id, from, text, media: [] }),
-    });
+    drained(
+      fetch(`${vm.url}/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+        body: JSON.stringify({ id, from, text, media: [] }),
+      }),
+    );
   const replies = async (count: number): Promise<Reply[]> =>
     (await relay.waitFor(count, 30_000)).map((r) => {
       expect(r.url).toBe("/callback");
