@@ -3,7 +3,10 @@
 // run's marker (inherited by everything the tests start, unless a program builds a child's
 // environment from scratch), or its command line or working directory points into the checkout
 // or into the run's own temporary directory (every test's mkdtemp lands there). Other people's
-// processes on the same machine match none of these.
+// processes on the same machine match none of these, and neither does anything of another test run
+// in the same checkout (a process, or the child of one, carrying that run's marker): two runs at
+// once in one checkout must not kill each other's processes (an engine run lost its providers to
+// "Killed" when a fast run beside it ended).
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface RunProcess {
@@ -37,6 +40,31 @@ function lineage(pid: number): Set<number> {
   return seen;
 }
 
+const MARKER_NAME = "TEXTSLASH_TEST_RUN=";
+
+/** The test-run marker in a process's environment, if any. */
+function markerOf(pid: number): string | undefined {
+  return (read(`/proc/${pid}/environ`) ?? "").split("\0").find((entry) => entry.startsWith(MARKER_NAME));
+}
+
+/**
+ * Whether `pid` belongs to another test run: the nearest of it and its ancestors that says whose it is
+ * carries another run's marker, or is another run's vitest (a runner's own /proc environment predates
+ * the marker its global setup adds, so the runner is known by its command line).
+ */
+function ofAnotherRun(pid: number, marker: string, mine: Set<number>): boolean {
+  for (const p of lineage(pid)) {
+    if (mine.has(p)) return false;
+    const found = markerOf(p);
+    if (found !== undefined) return found !== marker;
+    if ((read(`/proc/${p}/cmdline`) ?? "").includes("vitest")) return true;
+  }
+  return false;
+}
+
+/** `path` is `root` or inside it (not merely a sibling whose name starts the same: /work/a2 is not in /work/a). */
+const inside = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+
 export function runProcesses(options: { before: Set<number>; marker: string; roots: string[]; self: number }): RunProcess[] {
   const mine = lineage(options.self);
   const found: RunProcess[] = [];
@@ -44,16 +72,17 @@ export function runProcesses(options: { before: Set<number>; marker: string; roo
     if (options.before.has(pid) || mine.has(pid) || parentOf(pid) === options.self) continue;
     const cmdline = read(`/proc/${pid}/cmdline`);
     if (cmdline === undefined || cmdline === "") continue; // exited, or a kernel thread
-    const command = cmdline.split("\0").filter(Boolean).join(" ");
+    const args = cmdline.split("\0").filter(Boolean);
+    const command = args.join(" ");
     let cwd = "";
     try {
       cwd = readlinkSync(`/proc/${pid}/cwd`);
     } catch {
       // exited meanwhile
     }
-    const environ = read(`/proc/${pid}/environ`) ?? "";
-    const ours = environ.split("\0").includes(options.marker) ||
-      options.roots.some((root) => command.includes(root) || cwd === root || cwd.startsWith(`${root}/`));
+    const ours = markerOf(pid) === options.marker ||
+      (!ofAnotherRun(pid, options.marker, mine) &&
+        options.roots.some((root) => inside(cwd, root) || args.some((arg) => arg.split("=").some((part) => inside(part, root)))));
     if (ours) found.push({ pid, command: command.length > 200 ? `${command.slice(0, 197)}...` : command });
   }
   return found;
