@@ -4,8 +4,10 @@
 // `sandbox`. Run it again to converge (e.g. after changing the program or a config value).
 import { ensureDaemon } from "../sandbox/daemon/control";
 import path from "node:path";
+import { describeMode, sandboxMode } from "../sandbox/daemon/mode";
 import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackOutputs, toolchainBin, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
 import { repoRoot, sandboxPaths } from "../sandbox/daemon/state";
+import { ensureServiceImages } from "../sandbox/images/service-images";
 import { SANDBOX_PHONE } from "../sandbox/daemon/fake-values";
 import { servicesNeedingInstall } from "../sandbox/daemon/service-deps";
 import { runLogged, runStep, StepTimeout, type Step } from "../sandbox/daemon/steps";
@@ -18,6 +20,13 @@ const SERVICES_STEP: Step = {
   usually: "1-3 min, once",
   timeoutMs: 20 * 60_000,
   whenSlow: "Run `bash scripts/install-services.sh` alone to see it finish (npm keeps what it downloaded), then `npm run sandbox:up` again.",
+};
+const IMAGES_STEP: Step = {
+  name: "images",
+  doing: "building the relay and VM images from this checkout with podman (container mode)",
+  usually: "5-10 min the first time, seconds when their inputs did not change",
+  timeoutMs: 40 * 60_000,
+  whenSlow: "Run `npx tsx sandbox/images/cli.ts ensure relay vm` alone to see the build's log, or `SANDBOX_MODE=process npm run sandbox:up` for the fast mode.",
 };
 const DAEMON_STEP: Step = {
   name: "sandbox",
@@ -49,7 +58,11 @@ async function main(): Promise<void> {
     await runStep(SERVICES_STEP, (signal) => runLogged("bash", [path.join(repoRoot, "scripts", "install-services.sh")], { cwd: repoRoot, logFile, signal }), say);
   }
   const bin = await toolchainBin(paths, say);
+  const mode = await sandboxMode(undefined, say);
+  // Built here, with progress shown, so the daemon finds them up to date (SANDBOX_MODE=process skips this).
+  if (mode === "container") await runStep(IMAGES_STEP, () => ensureServiceImages(repoRoot, say), say);
   const daemon = await runStep(DAEMON_STEP, () => ensureDaemon({ paths }), say);
+  console.log(`  machines run as ${describeMode(mode)} (a daemon already running keeps the mode it started with; see ${paths.daemonLog})`);
   console.log(`  local Fly API ${daemon.apiUrl} · proxy ${daemon.proxyUrl} · fake Twilio ${daemon.twilioUrl}`);
   const pulumi = await pulumiRunner(paths, daemon, { bin });
   await runStep(STACK_STEP, async () => {

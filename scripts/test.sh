@@ -32,4 +32,12 @@ step "lint"
 npx eslint --max-warnings=0 .
 
 step "tests"
-npx vitest run "$@"
+if [[ $# -gt 0 ]]; then
+  npx vitest run "$@"
+else
+  npx vitest run --exclude "tests/containers/**"
+  # The whole message path on the real images (containers, real Claude Code) on its own, after the
+  # rest: it is the heaviest test, and the other end-to-end tests are not loaded by it.
+  step "container tests"
+  npx vitest run tests/containers
+fi

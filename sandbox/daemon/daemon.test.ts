@@ -19,6 +19,8 @@ afterAll(async () => {
 
 describe("sandbox daemon process", () => {
   it("starts detached, runs a machine created through its Fly API, is reused, and stops with no process left", async () => {
+    // The fast mode: this test is about the daemon's process life, not the images.
+    process.env.SANDBOX_MODE = "process";
     const info = await ensureDaemon({ paths, say: () => undefined });
     expect(pidAlive(info.pid)).toBe(true);
     expect(info.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { describeMode, sandboxMode } from "./mode";
 import { startSandbox } from "./sandbox";
 import { pidAlive, readDaemonInfo, removeDaemonInfo, repoRoot, sandboxPaths, writeDaemonInfo, writePrivateFile } from "./state";
 
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
   }
   const idleMs = Number(process.env.SANDBOX_IDLE_MS ?? 30_000);
   if (!Number.isFinite(idleMs) || idleMs < 100) throw new Error(`SANDBOX_IDLE_MS must be a number of milliseconds ≥ 100 (got ${process.env.SANDBOX_IDLE_MS})`);
-  const sandbox = await startSandbox({ repoRoot, stateDir: paths.dir, token: localToken(), persistPath: paths.flyApiState, idleMs, log });
+  const mode = await sandboxMode(undefined, (line) => log(`[daemon] ${line}`));
+  log(`[daemon] machines run as ${describeMode(mode)} (SANDBOX_MODE=${process.env.SANDBOX_MODE ?? "auto"})`);
+  const sandbox = await startSandbox({ repoRoot, stateDir: paths.dir, token: localToken(), persistPath: paths.flyApiState, idleMs, log, mode });
   machinePids.current = () => sandbox.pids();
 
   let stopping: Promise<void> | undefined;

@@ -1,14 +1,23 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { startFlyApi, type LocalFlyApi } from "../flyapi";
+import { FakeAnthropic } from "../fakes/fake-anthropic";
 import { FakeTwilio } from "../fakes/fake-twilio";
-import { FAKE_TWILIO } from "./fake-values";
+import { ensureServiceImages, serviceImageTags } from "../images/service-images";
+import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO } from "./fake-values";
 import { FlyApiBackend } from "../proxy/flyapi-backend";
 import { SandboxProxy } from "../proxy/proxy";
+import { ContainerRuntime } from "../runtime/container-runtime";
 import { ProcessRuntime } from "../runtime/process-runtime";
 
-// The sandbox in one process: the local Fly API (running the project's images as local processes
-// through the ProcessRuntime), the Fly-Proxy stand-in over that API, and the fake Twilio. The
-// daemon (main.ts) runs this for `npm run sandbox:up`; the end-to-end test runs it in-process.
+// The sandbox in one process: the local Fly API, the Fly-Proxy stand-in over that API, and the
+// fakes. Machines run either as containers of the project's real images (mode "container": podman,
+// the real Claude Code CLI in the VM against the Anthropic stand-in) or, in the fast mode for
+// unit-level work, as local processes of the services' source (mode "process": fake claude). The
+// daemon (main.ts) runs this for `npm run sandbox:up`; the end-to-end tests run it in-process.
+
+export type SandboxMode = "process" | "container";
+export type SandboxRuntime = ProcessRuntime | ContainerRuntime;
 
 export interface SandboxOptions {
   repoRoot: string;
@@ -25,6 +34,10 @@ export interface SandboxOptions {
   /** How long a machine gets to drain on stop before SIGKILL. */
   stopTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Default "process". "container" needs podman (scripts/install-containers.sh) and builds the images first. */
+  mode?: SandboxMode;
+  /** Container mode: extra env for VM machines (sandbox-only, e.g. a shorter TASK_TIMEOUT_SECONDS in a test). */
+  vmEnv?: Record<string, string>;
 }
 
 export interface RunningSandbox {
@@ -33,9 +46,12 @@ export interface RunningSandbox {
   twilioUrl: string;
   token: string;
   api: LocalFlyApi;
-  runtime: ProcessRuntime;
+  mode: SandboxMode;
+  runtime: SandboxRuntime;
   proxy: SandboxProxy;
   twilio: FakeTwilio;
+  /** Container mode: the Anthropic API stand-in the VM's real Claude Code talks to (scripts go here). */
+  anthropic?: FakeAnthropic;
   /** Every process the sandbox runs for machines right now. */
   pids(): number[];
   /** Stops the proxy, the API, every machine process and the fake Twilio; safe to call twice. */
@@ -62,7 +78,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     // The proxy needs the API's URL and the runtime needs the proxy's: bind the URL late.
     let apiUrl = "";
-    const runtimeRef: { current?: ProcessRuntime } = {};
+    const runtimeRef: { current?: SandboxRuntime } = {};
     const backend = new FlyApiBackend({
       apiUrl: () => apiUrl,
       token: options.token,
@@ -75,22 +91,50 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const proxyUrl = await proxy.listen(options.ports?.proxy ?? 0);
     proxyCloser = () => proxy.close();
 
-    const fakeClaude = path.join(options.repoRoot, "sandbox", "fakes", "fake-claude");
-    const runtime = new ProcessRuntime({
-      repoRoot: options.repoRoot,
-      stateDir: options.stateDir,
-      proxyUrl,
-      log,
-      stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
-      // Sandbox-only additions, never in the Pulumi program: the fakes stand in for Twilio and Claude.
-      sandboxEnv: (kind): Record<string, string> => kind === "relay"
-        ? { TWILIO_API_URL: twilioUrl }
-        // No agent user or cgroup here (a laptop need not be root): the fake claude runs as the VM's user.
-        : { CLAUDE_BIN: fakeClaude, VM_ALLOW_ROOT: "true", AGENT_ISOLATION: "off", AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR",
-          FAKE_CLAUDE_STATE_DIR: path.join(options.stateDir, "fake-claude") },
-    });
+    const mode = options.mode ?? "process";
+    let anthropic: FakeAnthropic | undefined;
+    let runtime: SandboxRuntime;
+    if (mode === "container") {
+      await ensureServiceImages(options.repoRoot, log);
+      const fake = new FakeAnthropic({ apiKey: FAKE_ANTHROPIC_KEY });
+      const anthropicUrl = await fake.start();
+      anthropic = fake;
+      closers.push(() => fake.stop());
+      runtime = new ContainerRuntime({
+        repoRoot: options.repoRoot,
+        stateDir: options.stateDir,
+        images: serviceImageTags,
+        // One sandbox's containers and volumes never meet another's (tests run side by side).
+        namespace: `textslash-sbx-${createHash("sha256").update(path.resolve(options.stateDir)).digest("hex").slice(0, 10)}`,
+        proxyUrl,
+        log,
+        stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+        // Sandbox-only additions, never in the Pulumi program: the fakes stand in for Twilio and Anthropic.
+        sandboxEnv: (kind): Record<string, string> => kind === "relay"
+          ? { TWILIO_API_URL: twilioUrl }
+          : { ANTHROPIC_BASE_URL: anthropicUrl, ...options.vmEnv },
+      });
+      log(`[sandbox] container mode: machines run the images built from this checkout (podman); Anthropic stand-in ${anthropicUrl}`);
+    } else {
+      const fakeClaude = path.join(options.repoRoot, "sandbox", "fakes", "fake-claude");
+      runtime = new ProcessRuntime({
+        repoRoot: options.repoRoot,
+        stateDir: options.stateDir,
+        proxyUrl,
+        log,
+        stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+        // Sandbox-only additions, never in the Pulumi program: the fakes stand in for Twilio and Claude.
+        sandboxEnv: (kind): Record<string, string> => kind === "relay"
+          ? { TWILIO_API_URL: twilioUrl }
+          // No agent user or cgroup here (a laptop need not be root): the fake claude runs as the VM's user.
+          : { CLAUDE_BIN: fakeClaude, VM_ALLOW_ROOT: "true", AGENT_ISOLATION: "off", AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR",
+            FAKE_CLAUDE_STATE_DIR: path.join(options.stateDir, "fake-claude") },
+      });
+      log("[sandbox] process mode (fast): machines run the services' source as local processes, with fake claude");
+    }
     runtimeRef.current = runtime;
-    closers.push(() => runtime.stopAll());
+    const machines = runtime;
+    closers.push(() => machines.stopAll());
 
     const api = await startFlyApi({
       port: options.ports?.api ?? 0,
@@ -102,7 +146,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     apiUrl = api.url;
     closers.push(() => api.close());
     log(`[sandbox] Fly API ${api.url}, proxy ${proxyUrl}, fake Twilio ${twilioUrl}`);
-    return { apiUrl, proxyUrl, twilioUrl, token: options.token, api, runtime, proxy, twilio, pids: () => runtime.pids(), close };
+    return {
+      apiUrl, proxyUrl, twilioUrl, token: options.token, api, mode, runtime, proxy, twilio, ...(anthropic ? { anthropic } : {}),
+      pids: () => machines.pids(), close,
+    };
   } catch (error) {
     await close();
     throw error;

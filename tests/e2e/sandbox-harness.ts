@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
-import { startSandbox, type RunningSandbox } from "../../sandbox/daemon/sandbox";
+import { startSandbox, type RunningSandbox, type SandboxOptions } from "../../sandbox/daemon/sandbox";
 import { FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
 import { sandboxStackConfig } from "../../sandbox/daemon/pulumi";
 import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
@@ -37,11 +37,11 @@ export interface E2eSandbox {
   close(): Promise<void>;
 }
 
-export async function startE2eSandbox(extraConfig: Record<string, string> = {}): Promise<E2eSandbox> {
+export async function startE2eSandbox(extraConfig: Record<string, string> = {}, options: Pick<SandboxOptions, "mode" | "vmEnv" | "idleMs"> = {}): Promise<E2eSandbox> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "textslash-e2e-"));
   const lines: string[] = [];
   const transcript: string[] = [];
-  const sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l) });
+  const sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l), ...options });
   const project = await createEngineProject({
     copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
     stackName: "sandbox",
