@@ -173,6 +173,13 @@ export class SandboxProxy {
 
   /** CONNECT <host>:<port>: a raw tunnel to the machine, by the same rules; an open tunnel counts as in flight. */
   private async tunnel(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Node's server stops handling the socket's errors once it emits "connect": without a listener of
+    // our own, a client that resets its connection (a process killed mid-request, as a timed-out Claude
+    // Code run is) is an uncaught ECONNRESET that brings down whatever runs the proxy.
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.log(`[proxy] CONNECT ${req.url ?? "?"}: the client's connection failed (${error.code ?? error.message})`);
+      socket.destroy();
+    });
     const route = routeFor(undefined, `http://${req.url ?? ""}/`);
     const refuse = (why: string): void => void socket.end(`HTTP/1.1 502 Bad Gateway\r\n\r\nsandbox proxy: ${why}\n`);
     if (!route) return refuse(`cannot tunnel to ${req.url ?? "?"}; use <app>.flycast, <app>.internal:<port> or /_public/<app>`);
@@ -199,6 +206,8 @@ export class SandboxProxy {
       else socket.once("data", answer);
       return;
     }
+    // The client gave up while the machine was being resolved (or woken): nothing to connect.
+    if (socket.destroyed) return;
     const done = resolution.viaProxy ? this.track(route.app, resolution.id) : (): void => undefined;
     const upstream = net.connect(resolution.port, "127.0.0.1", () => {
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
@@ -214,8 +223,8 @@ export class SandboxProxy {
       upstream.destroy();
       socket.destroy();
     };
-    upstream.once("error", close).once("close", close);
-    socket.once("error", close).once("close", close);
+    upstream.on("error", close).once("close", close);
+    socket.once("close", close);
   }
 
   /** Counts a request through Fly Proxy as activity (6PN traffic bypasses the proxy and counts for nothing). */
