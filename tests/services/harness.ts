@@ -13,7 +13,7 @@ import { parseVmEnv, type VmEnv } from "../../services/vm/src/env";
 import { buildApp as buildVm, type Vm } from "../../services/vm/src/app";
 import { FakeTwilio } from "../../sandbox/fakes/fake-twilio";
 import { killIfAlive } from "./process-tree";
-import { agentEnv, giveToAgent, testCgroup } from "./agent-fixture";
+import { agentEnv, agentFakeClaude, giveToAgent, testCgroup } from "./agent-fixture";
 
 export const fake = {
   accountSid: "ACfake",
@@ -25,6 +25,7 @@ export const fake = {
   stranger: "whatsapp:+15559999999",
 };
 
+/** The fake claude as the test's own user runs it (the agent runs agentFakeClaude()). */
 export const fakeClaudeBin = resolve(__dirname, "../../sandbox/fakes/fake-claude");
 
 /** Cleanup steps run in reverse order by `cleanup()` (call it in afterEach). */
@@ -218,7 +219,7 @@ export async function startVm(options: VmOptions): Promise<RunningVm> {
     RELAY_SHARED_TOKEN: fake.sharedToken,
     ANTHROPIC_API_KEY: "fake-anthropic-key",
     DATA_DIR: options.dataDir ?? (await tempDir("vm")),
-    CLAUDE_BIN: fakeClaudeBin,
+    CLAUDE_BIN: await agentFakeClaude(),
     TASK_TIMEOUT_SECONDS: String(options.timeoutSeconds ?? 60),
     SHUTDOWN_GRACE_SECONDS: "0",
     VM_ALLOW_ROOT: "true",

@@ -2,9 +2,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanup, deferCleanup, fake, fakeClaudeBin, freePort, startStub, tempDir, until } from "./harness";
+import { cleanup, deferCleanup, fake, freePort, startStub, tempDir, until } from "./harness";
 import { loggedPid, run } from "./service-process";
-import { agentEnv, giveToAgent, testCgroup } from "./agent-fixture";
+import { agentEnv, agentFakeClaude, giveToAgent, testCgroup } from "./agent-fixture";
 import { killIfAlive, processAlive } from "./process-tree";
 
 afterEach(cleanup);
@@ -38,7 +38,7 @@ describe("service processes", () => {
       RELAY_SHARED_TOKEN: fake.sharedToken,
       ANTHROPIC_API_KEY: "fake-anthropic-key",
       DATA_DIR: dataDir,
-      CLAUDE_BIN: fakeClaudeBin,
+      CLAUDE_BIN: await agentFakeClaude(),
       FAKE_CLAUDE_STATE_DIR: claudeState,
       AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR",
       SHUTDOWN_GRACE_SECONDS: "0",

@@ -1,7 +1,7 @@
 // A service's entry point run as a real process, for tests of start-up, signals and what the
 // process's own environment exposes.
 import { spawn, type ChildProcess } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { deferCleanup } from "./harness";
 import { descendants, killIfAlive } from "./process-tree";
 
@@ -21,7 +21,8 @@ export interface ServiceProcess {
  * Claude run behind.
  */
 export function run(entry: string, env: Record<string, string>, wrapper: string[] = []): ServiceProcess {
-  const [command = process.execPath, ...args] = [...wrapper, process.execPath, "--import", "tsx", join(repoRoot, entry)];
+  // The entry relative to the working folder: a wrapper may move it (agent-fixture.ts imageEntrypoint).
+  const [command = process.execPath, ...args] = [...wrapper, process.execPath, "--import", "tsx", `./${entry}`];
   const child = spawn(command, args, { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => (output += c.toString()));

@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cleanup, fake, fakeClaudeBin, freePort, startStub, tempDir, until } from "./harness";
+import { cleanup, fake, freePort, startStub, tempDir, until } from "./harness";
 import { loggedPid, run } from "./service-process";
-import { giveToAgent, imageEntrypoint, testAgent, testCgroup, testService } from "./agent-fixture";
+import { agentFakeClaude, giveToAgent, imageEntrypoint, testAgent, testCgroup, testService } from "./agent-fixture";
 import { processAlive } from "./process-tree";
 import { orphanPids, type ProbeReport } from "../../sandbox/fakes/fake-claude-probes";
 
@@ -41,7 +41,7 @@ describe("the agent's isolation, with the image's entrypoint", () => {
         // A secret the VM may hold one day: the agent must not get it by default.
         SOME_FUTURE_SECRET: "fake-future-secret",
         DATA_DIR: dataDir,
-        CLAUDE_BIN: fakeClaudeBin,
+        CLAUDE_BIN: await agentFakeClaude(),
         FAKE_CLAUDE_STATE_DIR: claudeState,
         AGENT_ENV_PASSTHROUGH: "FAKE_CLAUDE_STATE_DIR",
         AGENT_CGROUP: await testCgroup(),
