@@ -3,7 +3,8 @@
 // one per assistant turn (step 0 answers the prompt, step 1 answers the first tool results, …);
 // any other prompt gets `turn N: <first line>` where N counts the prompts of the conversation,
 // so a resumed session shows that its history came back. Wire details and their sources are in
-// ./anthropic/wire.ts; known differences from the real API are listed in docs/sandbox.md.
+// ./anthropic/wire.ts; each behaviour, its source and the known differences from the real API are
+// in docs/stand-ins.md.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readTurn, unansweredToolUse, type Turn } from "./anthropic/conversation";
