@@ -17,7 +17,7 @@
 // Containers share the host's network: each listens on a free loopback port (PORT), reaches the
 // sandbox proxy for .flycast/.fly.dev through the proxy preload, and the checks probe that port.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { podman, podmanOk } from "../images/podman";
 import { probeChecks, waitUntilHealthy } from "./checks";
@@ -105,8 +105,7 @@ export class ContainerRuntime {
       "--label", `textslash.sandbox=${this.options.namespace}`, "--label", `textslash.machine=${spec.id}`,
       "--stop-timeout", String(Math.ceil((this.options.stopTimeoutMs ?? 25_000) / 1000))];
     for (const mount of spec.mounts) {
-      const volume = this.volumeName(mount.volumeId);
-      if (!(await podmanOk(["volume", "exists", volume]))) await podman(["volume", "create", "--label", `textslash.sandbox=${this.options.namespace}`, volume]);
+      const volume = await this.ensureVolume(mount.volumeId);
       args.push("--volume", `${volume}:${mount.path}:nocopy`);
     }
     const env = this.environment(spec, resolved.kind, port);
@@ -240,6 +239,36 @@ export class ContainerRuntime {
   /** Removes the podman volume of a Fly volume (the runtime is not told of volume deletes; sandbox:down calls this). */
   async removeVolume(volumeId: string): Promise<void> {
     await podmanOk(["volume", "rm", "--force", this.volumeName(volumeId)]);
+  }
+
+  /**
+   * A volume's podman volume exported as a tar under <stateDir>/snapshots/<snapshot id>.tar (the local
+   * Fly API's snapshot hook, as ProcessRuntime copies a directory); resolves the bytes stored.
+   */
+  async snapshotVolume(volumeId: string, snapshotId: string): Promise<number> {
+    const volume = await this.ensureVolume(volumeId);
+    const file = this.snapshotFile(snapshotId);
+    mkdirSync(path.dirname(file), { recursive: true });
+    await podman(["volume", "export", "--output", file, volume]);
+    return statSync(file).size;
+  }
+
+  /** A snapshot's tar imported into a volume's podman volume (created if no machine mounted it yet). */
+  async restoreVolume(snapshotId: string, volumeId: string): Promise<void> {
+    const file = this.snapshotFile(snapshotId);
+    if (!existsSync(file)) throw new Error(`sandbox runtime: snapshot ${snapshotId} has no data at ${file}`);
+    await podman(["volume", "import", await this.ensureVolume(volumeId), file]);
+  }
+
+  private snapshotFile(snapshotId: string): string {
+    return path.join(this.options.stateDir, "snapshots", `${snapshotId}.tar`);
+  }
+
+  /** The podman volume of a Fly volume, created on first use. */
+  private async ensureVolume(volumeId: string): Promise<string> {
+    const volume = this.volumeName(volumeId);
+    if (!(await podmanOk(["volume", "exists", volume]))) await podman(["volume", "create", "--label", `textslash.sandbox=${this.options.namespace}`, volume]);
+    return volume;
   }
 
   /** Runs a command in a machine's container (tests look inside with it). */
