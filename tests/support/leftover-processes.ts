@@ -62,7 +62,7 @@ function ofAnotherRun(pid: number, marker: string, mine: Set<number>): boolean {
   return false;
 }
 
-/** `path` is `root` or inside it (not merely a sibling whose name starts the same: /work/a2 is not in /work/a). */
+/** `path` is `root` or inside it (not merely a sibling whose name starts the same: /srv/a2 is not in /srv/a). */
 const inside = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
 export function runProcesses(options: { before: Set<number>; marker: string; roots: string[]; self: number }): RunProcess[] {
