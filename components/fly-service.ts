@@ -58,7 +58,8 @@ export class FlyService extends pulumi.ComponentResource {
     const child = { parent: this };
     this.app = new FlyApp(
       `${name}-app`,
-      { name: args.appName, orgSlug: args.org, adopt: args.adopt, privateOnly: args.privateOnly },
+      // The app guards its volume as the volume does: Fly deletes an app's volumes with it.
+      { name: args.appName, orgSlug: args.org, adopt: args.adopt, privateOnly: args.privateOnly, allowDataLoss: args.volume?.allowDataLoss ?? false },
       { ...child, ...(args.keepAppOnDestroy ? { retainOnDelete: true } : {}) },
     );
     const afterApp = { parent: this, dependsOn: [this.app] };

@@ -3,7 +3,9 @@
 // an empty one of the stack's organization that an earlier up created but never recorded. A `privateOnly`
 // app (the VM) keeps no public address: adoption releases any (`fly deploy` hands them out),
 // refresh notices one added later, and the next up releases it. Delete stops and destroys the app's machines,
-// then waits for Fly's asynchronous app delete to finish.
+// then waits for Fly's asynchronous app delete to finish. Fly deletes an app's volumes with it, so a delete
+// that would take a live volume along (one the stack no longer tracks: removed from state, or never
+// deleted) is refused unless allowDataLoss was recorded, like the volume's own delete.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { FlyApiError, isFlyNotFound, isVolumeGoing, type FlyClient } from "./client";
@@ -11,6 +13,8 @@ import { flyConnection, ignoreNotFound } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
+import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
+import { refuse } from "../provider-errors";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -18,6 +22,8 @@ const inputsSchema = z.object({
   orgSlug: z.string().min(1),
   adopt: z.boolean(),
   privateOnly: z.boolean().default(false),
+  /** textslash:allowDataLoss: whether a delete may take the app's remaining volumes with it (absent: no). */
+  allowDataLoss: z.boolean().optional(),
   providerVersion: z.number(),
 });
 type AppInputs = z.infer<typeof inputsSchema>;
@@ -99,12 +105,35 @@ async function assertUnrecordedApp(fly: FlyClient, inputs: AppInputs, refused: F
   );
 }
 
+/**
+ * Refuses to delete an app that still holds a live volume, unless data loss is allowed. In a normal destroy the
+ * stack's volumes are deleted (and so "going") before their app; a live one here is one the stack lost track of.
+ */
+async function assertNoVolumeLeft(fly: FlyClient, appName: string, allowDataLoss: boolean | undefined): Promise<void> {
+  if (dataLossAllowed(allowDataLoss)) return;
+  let live;
+  try {
+    live = (await fly.volumes.list(appName)).filter((v) => !isVolumeGoing(v.state));
+  } catch (err) {
+    if (isFlyNotFound(err)) return;
+    throw err;
+  }
+  if (live.length === 0) return;
+  const held = live.map((v) => `${v.name} (${v.id})`).join(", ");
+  refuse(
+    `refusing to delete app ${appName}: it still holds volume ${held}, which Fly would delete with the app ` +
+      `(the stack does not track it: removed from the state, or left by an earlier run). Nothing has been deleted. ${HOW_TO_ALLOW_DELETE}`,
+  );
+}
+
 const conn = flyConnection();
 export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   configure: conn.configure,
   check: async (_olds, news) => checkWith(inputsSchema, news),
   diff: async (_id, olds: AppOutputs, news) => {
-    const d = diffByTable(appDiffTable, inputFieldsOf(olds, Object.keys(inputsSchema.shape)), { ...news });
+    // allowDataLoss is absent from the state of stacks made before it existed: that is false, not a change.
+    const recorded = { allowDataLoss: false, ...inputFieldsOf(olds, Object.keys(inputsSchema.shape)) };
+    const d = diffByTable(appDiffTable, recorded, { ...news });
     // A public address found on a private app by refresh: an update releases it.
     const strayPublic = news.privateOnly === true && (olds.publicIps ?? []).length > 0;
     return { changes: d.changes || strayPublic, replaces: d.replaces, deleteBeforeReplace: true };
@@ -146,8 +175,9 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
     if (news.privateOnly && (olds.publicIps ?? []).length > 0) await releasePublicIps(conn.client(), id);
     return { outs: { ...news, adopted: olds.adopted, publicIps: [] } };
   },
-  delete: async (id) => {
+  delete: async (id, props: AppOutputs) => {
     const fly = conn.client();
+    await assertNoVolumeLeft(fly, id, props.allowDataLoss);
     await emptyApp(fly, id);
     await ignoreNotFound(() => fly.apps.delete(id));
     // Fly answers 202 and deletes afterwards: done only once the app is gone, so a destroy followed by an up
@@ -165,11 +195,13 @@ export interface FlyAppArgs {
   adopt: pulumi.Input<boolean>;
   /** Keep no public address (see the top of this file). */
   privateOnly?: pulumi.Input<boolean>;
+  /** textslash:allowDataLoss (see the top of this file). */
+  allowDataLoss?: pulumi.Input<boolean>;
 }
 
 export class FlyApp extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   constructor(name: string, args: FlyAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serializedProvider, name, { ...args, privateOnly: args.privateOnly ?? false, providerVersion: PROVIDER_VERSION, adopted: undefined, publicIps: undefined }, opts, "textslash", "FlyApp");
+    super(serializedProvider, name, { ...args, privateOnly: args.privateOnly ?? false, allowDataLoss: args.allowDataLoss ?? false, providerVersion: PROVIDER_VERSION, adopted: undefined, publicIps: undefined }, opts, "textslash", "FlyApp");
   }
 }

@@ -19,6 +19,7 @@ export const appDiffTable: DiffTable = {
   orgSlug: { replace: true, why: "an app cannot move organisations through the Machines API" },
   adopt: { replace: false, why: "only affects create" },
   privateOnly: { replace: false, why: "enforced by releasing public addresses in place" },
+  allowDataLoss: { replace: false, why: "only read by delete (recorded for destroy); no Fly call" },
 };
 
 export const volumeDiffTable: DiffTable = {

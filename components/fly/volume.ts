@@ -59,6 +59,23 @@ async function volumeToTakeOver(fly: FlyClient, inputs: VolumeInputs): Promise<F
   return live.find((v) => v.region === inputs.region && !v.attachedMachineId);
 }
 
+/**
+ * Check before act for a replacement the diff never saw (`pulumi up --replace`, or a volume removed from the state):
+ * creating a second volume of this name while one is mounted by a machine would move that machine onto an empty
+ * volume. Refused, before anything changes, unless data loss is allowed (a region move or a restore allows it).
+ */
+async function assertNotReplacingInUse(fly: FlyClient, inputs: VolumeInputs): Promise<void> {
+  if (dataLossAllowed(inputs.allowDataLoss)) return;
+  const inUse = (await fly.volumes.list(inputs.appName)).find((v) => v.name === inputs.name && !isVolumeGoing(v.state) && v.attachedMachineId);
+  if (!inUse) return;
+  refuse(
+    `refusing to create a second ${inputs.name} volume in ${inputs.appName}: ${inUse.id}, mounted by machine ${inUse.attachedMachineId ?? ""}, ` +
+      "holds /data (the inbox, Claude sessions and every cloned repository), and a new volume (a replace, such as " +
+      "`pulumi up --replace`) would move the machine onto an empty one. Nothing has been changed. " +
+      "Run `pulumi config set textslash:allowDataLoss true` to allow it (the current volume is snapshotted first).",
+  );
+}
+
 const conn = flyConnection();
 export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   configure: conn.configure,
@@ -91,6 +108,7 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
       if (found.sizeGb < inputs.sizeGb) await extendVolume(fly, inputs.appName, found.id, inputs.sizeGb);
       return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
     }
+    await assertNotReplacingInUse(fly, inputs);
     const retention = inputs.snapshotRetention !== undefined ? { snapshotRetention: inputs.snapshotRetention } : {};
     if (inputs.restoreFromSnapshot) {
       const snapshot = await findSnapshot(fly, inputs.appName, inputs.name, inputs.restoreFromSnapshot);

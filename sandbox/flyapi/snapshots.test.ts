@@ -24,7 +24,8 @@ async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => bo
 
 describe("volume snapshots", () => {
   it("an on-demand snapshot goes waiting → running → created and keeps the volume's retention and size", async () => {
-    h = await startHarness({ transitionMs: 100 });
+    // Long enough that "waiting" is still what the first listing sees on a loaded machine.
+    h = await startHarness({ transitionMs: 1500 });
     await h.fly.apps.create({ name: "snap-app", orgSlug: "personal" });
     const vol = await h.fly.volumes.create("snap-app", { name: "vm_data", region: "ord", sizeGb: 3, snapshotRetention: 9 });
     await h.fly.volumes.createSnapshot("snap-app", vol.id);

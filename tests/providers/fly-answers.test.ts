@@ -30,7 +30,7 @@ afterAll(async () => {
 
 beforeEach(() => api.clearRequests());
 
-const newApp = (name: string) => appProvider.create!({ name, orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+const newApp = (name: string) => appProvider.create!({ name, orgSlug: "personal", adopt: false, privateOnly: false, allowDataLoss: false, providerVersion: 1 });
 const volumeInputs = (appName: string, sizeGb = 1) => ({ appName, name: "vm_data", region: "ord", sizeGb, adopt: false, allowDataLoss: true, providerVersion: 1 });
 const config = (volume: string, image = "registry.example/vm:v1"): MachineConfig => ({
   image,

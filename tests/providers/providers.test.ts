@@ -34,7 +34,7 @@ afterAll(async () => {
 
 beforeEach(() => api.clearRequests());
 
-const appInputs = (name: string) => ({ name, orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+const appInputs = (name: string, allowDataLoss = false) => ({ name, orgSlug: "personal", adopt: false, privateOnly: false, allowDataLoss, providerVersion: 1 });
 
 async function newApp(name: string): Promise<void> {
   await appProvider.create!(appInputs(name));
@@ -54,15 +54,36 @@ describe("FlyApp", () => {
     await appProvider.delete!("prov-app", created.outs);
     // Fly deletes an app asynchronously (202): the delete is finished only when the app reads as 404.
     const first = api.requests().map((r) => `${r.method} ${r.path} ${r.status}`);
-    expect(first[0]).toBe("GET /v1/apps/prov-app/machines 200");
-    expect(first[1]).toBe("DELETE /v1/apps/prov-app 202");
+    // First: no volume the app would take along (the guard), then its machines.
+    expect(first.slice(0, 3)).toEqual(["GET /v1/apps/prov-app/volumes 200", "GET /v1/apps/prov-app/machines 200", "DELETE /v1/apps/prov-app 202"]);
     expect(first.at(-1)).toBe("GET /v1/apps/prov-app 404");
-    expect(first.slice(2, -1).every((r) => r === "GET /v1/apps/prov-app 200")).toBe(true);
+    expect(first.slice(3, -1).every((r) => r === "GET /v1/apps/prov-app 200")).toBe(true);
     api.clearRequests();
     await appProvider.delete!("prov-app", created.outs); // 404 counts as done
     expect(writes(api.requests())).toEqual(["DELETE /v1/apps/prov-app"]);
-    expect(api.requests().map((r) => r.status)).toEqual([404, 404, 404]);
+    expect(api.requests().map((r) => r.status)).toEqual([404, 404, 404, 404]);
     await expect(appProvider.read!("prov-app", created.outs)).resolves.toEqual({});
+  });
+
+  it("refuses to delete an app that still holds a volume the stack lost track of, unless data loss is allowed", async () => {
+    const created = await appProvider.create!(appInputs("prov-held"));
+    const vol = await volumeProvider.create!({ appName: "prov-held", name: "vm_data", region: "ord", sizeGb: 1, adopt: false, allowDataLoss: false, providerVersion: 1 });
+    // As after `pulumi state delete` of the volume: the app's delete is all that is left.
+    api.clearRequests();
+    await expect(appProvider.delete!("prov-held", created.outs)).rejects.toThrow(
+      `refusing to delete app prov-held: it still holds volume vm_data (${vol.id}), which Fly would delete with the app`,
+    );
+    expect(writes(api.requests())).toEqual([]);
+    expect(api.state().apps).toContain("prov-held");
+    // Allowed (recorded by an up, as a destroy reads it): the app goes, and its volume with it.
+    await appProvider.delete!("prov-held", { ...created.outs, allowDataLoss: true });
+    expect(api.state().apps).not.toContain("prov-held");
+  });
+
+  it("counts a state without allowDataLoss (older stacks) as false, not as a change", async () => {
+    const { allowDataLoss: _omitted, ...older } = appInputs("prov-older");
+    await expect(appProvider.diff!("prov-older", { ...older, adopted: false, publicIps: [] }, appInputs("prov-older"))).resolves.toMatchObject({ changes: false });
+    await expect(appProvider.diff!("prov-older", { ...older, adopted: false, publicIps: [] }, appInputs("prov-older", true))).resolves.toMatchObject({ changes: true, replaces: [] });
   });
 
   it("a private app releases public addresses found by read, in an update", async () => {
@@ -112,6 +133,21 @@ describe("FlyVolume", () => {
     expect(await new FlyClient({ token, baseUrl: api.url }).volumes.listSnapshots("prov-vol", created.id)).toEqual([expect.objectContaining({ status: "created", volumeSize: 2 })]);
     expect(api.state().volumes.filter((v) => v.app === "prov-vol").map((v) => v.state)).toEqual([expect.stringMatching(/^(scheduling|pending)_destroy$/)]);
     await expect(volumeProvider.read!(created.id, allowed)).resolves.toEqual({}); // refresh drops it
+  });
+
+  it("refuses a second volume of its name while the first is mounted (up --replace), before any write, unless allowed", async () => {
+    await newApp("prov-repl");
+    const inputs = { appName: "prov-repl", name: "vm_data", region: "ord", sizeGb: 1, adopt: false, allowDataLoss: false, providerVersion: 1 };
+    const first = await volumeProvider.create!(inputs);
+    const fly = new FlyClient({ token, baseUrl: api.url });
+    const m = await fly.machines.create("prov-repl", { region: "ord", config: { image: "demo:1", mounts: [{ volume: first.id, path: "/data" }] } });
+    api.clearRequests();
+    await expect(volumeProvider.create!(inputs)).rejects.toThrow(
+      `refusing to create a second vm_data volume in prov-repl: ${first.id}, mounted by machine ${m.id}, holds /data`,
+    );
+    expect(writes(api.requests())).toEqual([]);
+    const allowed = await volumeProvider.create!({ ...inputs, allowDataLoss: true });
+    expect(allowed.id).not.toBe(first.id);
   });
 });
 

@@ -106,13 +106,15 @@ describe("volume provider: a volume of this name that the state does not know", 
     expect(api.state().volumes.filter((v) => v.app === "rec-vol")).toEqual([expect.objectContaining({ id: orphan.id, sizeGb: 2 })]);
   });
 
-  it("one attached to a machine, or in another region, is left alone and a new one is made", async () => {
+  it("one attached to a machine, or in another region, is left alone; beside a mounted one, only with allowDataLoss", async () => {
     await appProvider.create!({ name: "rec-vol2", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
     const fly = new FlyClient({ token, baseUrl: api.url });
     const elsewhere = await fly.volumes.create("rec-vol2", { name: "vm_data", region: "ams", sizeGb: 1 });
     const attached = await fly.volumes.create("rec-vol2", { name: "vm_data", region: "ord", sizeGb: 1 });
     await fly.machines.create("rec-vol2", { region: "ord", config: { image: "registry.example/app:v1", mounts: [{ volume: attached.id, path: "/data" }] } });
-    const created = await volumeProvider.create!(volumeInputs("rec-vol2"));
+    // A second volume beside one a machine mounts is a replacement the diff never saw (guarded in volume.ts).
+    await expect(volumeProvider.create!(volumeInputs("rec-vol2"))).rejects.toThrow(/refusing to create a second vm_data volume/);
+    const created = await volumeProvider.create!({ ...volumeInputs("rec-vol2"), allowDataLoss: true });
     expect([elsewhere.id, attached.id]).not.toContain(created.id);
     expect(api.state().volumes.filter((v) => v.app === "rec-vol2")).toHaveLength(3);
   });
