@@ -252,7 +252,7 @@ async function killUnderLoad(): Promise<string[][]> {
   const { lost, duplicated } = lossAndDuplicates(results, s.vm.received);
   await s.close();
   return [
-    ["kill -9 twice under 200 webhooks/s for 20 s", `${summary.acked} acknowledged, ${summary.errors} failed in flight (never acknowledged)`, ""],
+    ["kill -9 twice under 200 webhooks/s for 20 s", `${summary.acked} acknowledged, ${summary.told} told to resend, ${summary.errors} failed in flight (never acknowledged)`, ""],
     ["  waiting in the outbox at each kill", kills.join(", "), ""],
     ["  acknowledged messages lost", String(lost), "0"],
     ["  handed to the VM twice (the VM drops them by id)", String(duplicated), "a few at most"],

@@ -68,18 +68,20 @@ export interface RelayProcess {
  * a large host), and going past it is an OOM kill, as on Fly. Needs root and a memory controller
  * (cgroup v2, or v1's memory hierarchy); undefined where there is none.
  */
-export function memoryCgroup(name: string, mb: number): { procs: string; remove: () => void } | undefined {
+export function memoryCgroup(name: string, mb: number): { procs: string; remove: () => boolean } | undefined {
   const bytes = String(mb * 1024 * 1024);
   for (const [dir, file] of [[`/sys/fs/cgroup/${name}`, "memory.max"], [`/sys/fs/cgroup/memory/${name}`, "memory.limit_in_bytes"]] as const) {
     try {
       if (file === "memory.max" && !readFileSync("/sys/fs/cgroup/cgroup.controllers", "utf8").includes("memory")) continue;
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, file), bytes);
-      const remove = () => {
+      /** True once the cgroup is gone (rmdir works once its processes are gone). */
+      const remove = (): boolean => {
         try {
-          rmdirSync(dir); // a cgroup goes with rmdir once its processes are gone
-        } catch {
-          // still busy or already gone: nothing to clean here
+          rmdirSync(dir);
+          return true;
+        } catch (err) {
+          return (err as NodeJS.ErrnoException).code === "ENOENT";
         }
       };
       return { procs: join(dir, "cgroup.procs"), remove };
@@ -122,10 +124,12 @@ export async function startRelayProcess(options: { dir: string; port: number; en
   const exited = new Promise<void>((r) =>
     child.once("exit", () => {
       live.delete(child);
-      // An emptied cgroup can be removed (rmdir); it outlives the process otherwise.
-      // (the kernel may still count the process for a moment: try again a little later)
-      for (const ms of [100, 1_000]) setTimeout(() => cgroup?.remove(), ms).unref();
-      r();
+      // An emptied cgroup outlives the process unless removed; the kernel may count the process
+      // for a moment after its exit, so stop() and kill9() wait (up to 2 s) until it is gone.
+      void (async () => {
+        for (let i = 0; i < 40 && cgroup && !cgroup.remove(); i++) await sleep(50);
+        r();
+      })();
     }),
   );
   const url = `http://127.0.0.1:${options.port}`;
