@@ -1,4 +1,5 @@
-// A Fly app as a dynamic resource. Create adopts an existing app of the same name only when
+// A Fly app as a dynamic resource. check() asks Fly who holds a new name (app-name.ts), so a preview
+// reports a taken one before anything is created. Create adopts an existing app of the same name only when
 // `adopt` is set (textslash:adoptExisting); otherwise a name clash is an error, unless the app is
 // an empty one of the stack's organization that an earlier up created but never recorded. A `privateOnly`
 // app (the VM) keeps no public address: adoption releases any (`fly deploy` hands them out),
@@ -9,7 +10,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { FlyApiError, isFlyNotFound, isVolumeGoing, type FlyClient } from "./client";
-import { flyConnection, ignoreNotFound } from "./connection";
+import { appNameHolder, appNameProblem, GONE_MACHINE, takenByAnotherOrg } from "./app-name";
+import { flyConnection, ignoreNotFound, isUnknown } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
 import { lazyProvider } from "./lazy-provider";
@@ -37,23 +39,6 @@ async function releasePublicIps(fly: FlyClient, appName: string): Promise<string
   for (const ip of found) await ignoreNotFound(() => fly.ips.delete(appName, ip));
   return found;
 }
-
-/**
- * Fly answers 403 to reading an app name held by another organization (fly-go flaps_apps.go AppNameAvailable):
- * the name is taken for good, and only another prefix helps.
- */
-export function takenByAnotherOrg(name: string, orgSlug: string): Error {
-  const prefix = name.replace(/-(relay|vm)$/, "");
-  return new Error(
-    `app name ${name} is taken by another Fly organization (Fly answers 403 to reading it; this stack's organization is ${orgSlug}). ` +
-      `App names are global: choose another prefix with \`pulumi config set textslash:prefix <new-prefix>\` (now "${prefix}") and run \`pulumi up\` again.`,
-  );
-}
-
-const isForbidden = (err: unknown): boolean => err instanceof FlyApiError && err.status === 403;
-
-/** Machines that are gone or going: an app's delete need not wait for them. */
-const GONE_MACHINE = new Set(["destroyed", "destroying"]);
 
 /**
  * Before an app is deleted, its machines are stopped and destroyed one by one (a stop first, so each process
@@ -84,25 +69,10 @@ async function emptyApp(fly: FlyClient, appName: string): Promise<void> {
  * textslash:adoptExisting takes over. Otherwise throws, saying which case it is.
  */
 async function assertUnrecordedApp(fly: FlyClient, inputs: AppInputs, refused: FlyApiError): Promise<void> {
-  let app;
-  try {
-    app = await fly.apps.get(inputs.name);
-  } catch (err) {
-    if (isForbidden(err)) throw takenByAnotherOrg(inputs.name, inputs.orgSlug);
-    if (isFlyNotFound(err)) throw refused; // taken by someone else
-    throw err;
-  }
-  if (app.orgSlug !== undefined && app.orgSlug !== inputs.orgSlug) throw refused;
-  const [machines, volumes] = await Promise.all([
-    fly.machines.list(inputs.name).then((ms) => ms.filter((m) => !GONE_MACHINE.has(m.state))),
-    fly.volumes.list(inputs.name).then((vs) => vs.filter((v) => !isVolumeGoing(v.state))),
-  ]);
-  if (machines.length === 0 && volumes.length === 0) return;
-  throw new Error(
-    `app ${inputs.name} already exists in organization ${inputs.orgSlug} with ${machines.length} machine(s) and ${volumes.length} volume(s). ` +
-      `If it is your earlier deployment (the setup script's), set \`pulumi config set textslash:adoptExisting true\` to take it over; ` +
-      `otherwise choose another \`textslash:prefix\`.`,
-  );
+  const holder = await appNameHolder(fly, inputs.name, inputs.orgSlug);
+  if (holder.kind === "empty") return;
+  if (holder.kind === "free") throw refused; // gone again, or Fly refused the name for another reason
+  throw new Error(appNameProblem(holder, inputs.name, inputs.orgSlug, false) ?? refused.message);
 }
 
 /**
@@ -127,9 +97,32 @@ async function assertNoVolumeLeft(fly: FlyClient, appName: string, allowDataLoss
 }
 
 const conn = flyConnection();
+
+/**
+ * check() asks Fly who holds a name this stack is about to create, so a preview reports a taken name before
+ * anything exists. Only a new name is asked about (a name in state is this stack's), and only an answer about
+ * the name counts: any other failure (no token yet, Fly unreachable) is left to create, which names it.
+ */
+async function nameFailure(olds: Partial<AppOutputs>, inputs: AppInputs): Promise<pulumi.dynamic.CheckFailure | undefined> {
+  if (olds.name === inputs.name || [inputs.name, inputs.orgSlug, inputs.adopt].some(isUnknown)) return undefined;
+  let holder;
+  try {
+    holder = await appNameHolder(conn.client(), inputs.name, inputs.orgSlug);
+  } catch {
+    return undefined;
+  }
+  const reason = appNameProblem(holder, inputs.name, inputs.orgSlug, inputs.adopt);
+  return reason === undefined ? undefined : { property: "name", reason };
+}
+
 export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   configure: conn.configure,
-  check: async (_olds, news) => checkWith(inputsSchema, news),
+  check: async (olds: Partial<AppOutputs>, news) => {
+    const checked = checkWith(inputsSchema, news);
+    if (checked.failures !== undefined) return checked;
+    const failure = await nameFailure(olds, checked.inputs as AppInputs);
+    return failure === undefined ? checked : { failures: [failure] };
+  },
   diff: async (_id, olds: AppOutputs, news) => {
     // allowDataLoss is absent from the state of stacks made before it existed: that is false, not a change.
     const recorded = { allowDataLoss: false, ...inputFieldsOf(olds, Object.keys(inputsSchema.shape)) };
@@ -146,7 +139,7 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
         if (inputs.privateOnly) await releasePublicIps(fly, existing.name);
         return { id: existing.name, outs: { ...inputs, adopted: true, publicIps: [] } };
       } catch (err) {
-        if (isForbidden(err)) throw takenByAnotherOrg(inputs.name, inputs.orgSlug);
+        if (err instanceof FlyApiError && err.status === 403) throw new Error(takenByAnotherOrg(inputs.name, inputs.orgSlug));
         if (!isFlyNotFound(err)) throw err;
       }
     }

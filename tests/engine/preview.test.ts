@@ -1,6 +1,7 @@
 // The real program previews with the real engine: the dynamic providers serialize and run their
 // check/diff in the provider process, the plan has the expected objects, no secret value shows,
-// and preview makes no Fly API call (a counting HTTP server stands in for the API).
+// and preview only reads from Fly whether the two app names are free (a recording HTTP server stands
+// in for the API: 404 for those reads, as Fly answers for a free name, 500 for anything else).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,12 +12,13 @@ const secretValues = ["fake-twilio-auth-token", "fake-anthropic-key", "fake-fly-
 describe("textslash program: preview", () => {
   let project: EngineProject;
   let server: Server;
-  let requests = 0;
+  const requests: string[] = [];
 
   beforeAll(async () => {
-    server = createServer((_req, res) => {
-      requests += 1;
-      res.writeHead(500).end();
+    server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      const nameRead = req.method === "GET" && /^\/v1\/apps\/[a-z0-9-]+$/.test(req.url ?? "");
+      res.writeHead(nameRead ? 404 : 500, { "content-type": "application/json" }).end(JSON.stringify({ error: "app not found" }));
     });
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     const port = (server.address() as AddressInfo).port;
@@ -42,7 +44,7 @@ describe("textslash program: preview", () => {
     await new Promise((done) => server?.close(done));
   });
 
-  it("plans the relay and VM objects, shows no secret and calls no API", async () => {
+  it("plans the relay and VM objects, shows no secret and only reads whether the app names are free", async () => {
     const preview = await project.stack.preview({ diff: true });
     // stack + TextslashStack + token + 2 services + 2 apps + 2 secrets + 4 IPs (3 relay, 1 VM) + 2 volumes + 2 machines
     // + the data-loss guard + the deployment check = 19
@@ -53,7 +55,7 @@ describe("textslash program: preview", () => {
     for (const secret of secretValues) {
       expect(preview.stdout + preview.stderr).not.toContain(secret);
     }
-    expect(requests).toBe(0);
+    expect([...new Set(requests)].sort()).toEqual(["GET /v1/apps/demo-stack-relay", "GET /v1/apps/demo-stack-vm"]);
     // The cost estimate needs no API call: a line of the preview and a stack output it already knows.
     expect(preview.stdout + preview.stderr).toMatch(/Estimated Fly\.io cost: about \$\d+\.\d\d\/month with the VM awake 4 h\/day/);
     expect(preview.stdout).toMatch(/monthlyCostEstimate\s*: \{[\s\S]*?usd\s*: 4\.51\n/);

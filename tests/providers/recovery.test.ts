@@ -173,9 +173,11 @@ describe("app provider: an app of this name that the state does not know", () =>
     expect(writes(api.requests())).toEqual(["POST /v1/apps"]);
   });
 
-  it("one of another organization keeps Fly's refusal", async () => {
+  it("one of another of the user's organizations is refused, naming textslash:org and textslash:prefix", async () => {
     const fly = new FlyClient({ token, baseUrl: api.url });
     await fly.apps.create({ name: "rec-app-theirs", orgSlug: "someone-else" });
-    await expect(appProvider.create!(appInputs("rec-app-theirs"))).rejects.toThrow(/already taken/);
+    await expect(appProvider.create!(appInputs("rec-app-theirs"))).rejects.toThrow(
+      /app rec-app-theirs already exists in your Fly organization someone-else, not in this stack's personal\. Deploy there with `pulumi config set textslash:org someone-else`, or choose another prefix/,
+    );
   });
 });
