@@ -15,8 +15,9 @@ export const relayUrl = stack.relayUrl;
 export const webhookUrl = stack.webhookUrl;
 export const relayApp = stack.relay.app.name;
 export const vmApp = stack.vm.app.name;
-export const relayMachineId = stack.relay.machine.machineId;
-export const vmMachineId = stack.vm.machine.machineId;
+// The resources' ids, which a preview of an in-place update keeps known (see fly-service.ts).
+export const relayMachineId = stack.relay.machine.id;
+export const vmMachineId = stack.vm.machine.id;
 export const nextSteps = nextStepsText({
   webhookUrl: stack.webhookUrl,
   whatsappNumber: config.settings.twilioWhatsappNumber,

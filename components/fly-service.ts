@@ -85,8 +85,12 @@ export class FlyService extends pulumi.ComponentResource {
       : undefined;
     // Only the mount waits for the volume id: the rest of the config stays known during preview,
     // so a preview shows the image, env and services instead of one opaque unknown config.
+    // The resource `id`, not the `volumeId` output: a preview of an in-place update (a volume grown,
+    // allowDataLoss set) keeps the id, while every other output of a dynamic resource turns unknown
+    // (the engine hands back the new inputs as its state, as for any provider without previews:
+    // pulumi provider_plugin.go Update), and an unknown volume id would show the machine replaced.
     const config: MachineConfigInput = this.volume
-      ? { ...args.machine.config, mounts: [{ volume: this.volume.volumeId, path: args.volume?.mountPath ?? "/data" }] }
+      ? { ...args.machine.config, mounts: [{ volume: this.volume.id, path: args.volume?.mountPath ?? "/data" }] }
       : args.machine.config;
     this.machine = new FlyMachine(
       `${name}-machine`,
@@ -95,12 +99,12 @@ export class FlyService extends pulumi.ComponentResource {
         name: `${args.appName}-1`,
         region: args.region,
         config,
-        ...(this.volume ? { volumeId: this.volume.volumeId } : {}),
+        ...(this.volume ? { volumeId: this.volume.id } : {}),
         secretsVersion: this.secrets.version,
         adopt: args.adopt,
       },
       afterApp,
     );
-    this.registerOutputs({ appName: this.app.name, machineId: this.machine.machineId });
+    this.registerOutputs({ appName: this.app.name, machineId: this.machine.id });
   }
 }

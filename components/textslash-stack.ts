@@ -82,7 +82,7 @@ export class TextslashStack extends pulumi.ComponentResource {
     // stops before anything is deleted (see data-loss-guard.ts).
     new DataLossGuard(
       `${name}-data-loss-guard`,
-      { allowDataLoss: s.allowDataLoss, protects: pulumi.interpolate`volume vm_data (${this.vm.volume!.volumeId}) of ${names.vmApp}` },
+      { allowDataLoss: s.allowDataLoss, protects: pulumi.interpolate`volume vm_data (${this.vm.volume!.id}) of ${names.vmApp}` },
       { parent: this, dependsOn: [this.relay, this.vm] },
     );
     this.relayUrl = `https://${names.relayApp}.fly.dev`;

@@ -146,6 +146,7 @@ export interface FlyMachineArgs {
 }
 
 export class FlyMachine extends pulumi.dynamic.Resource {
+  /** Equal to `id`, but unknown in a preview of an in-place update, where `id` stays known: wire other resources to `id`. */
   declare readonly machineId: pulumi.Output<string>;
   constructor(name: string, args: FlyMachineArgs, opts?: pulumi.CustomResourceOptions) {
     super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, machineId: undefined }, opts, "textslash", "FlyMachine");

@@ -184,6 +184,7 @@ export interface FlyVolumeArgs {
 }
 
 export class FlyVolume extends pulumi.dynamic.Resource {
+  /** Equal to `id`, but unknown in a preview of an in-place update, where `id` stays known: wire other resources to `id`. */
   declare readonly volumeId: pulumi.Output<string>;
   constructor(name: string, args: FlyVolumeArgs, opts?: pulumi.CustomResourceOptions) {
     super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, volumeId: undefined }, opts, "textslash", "FlyVolume");

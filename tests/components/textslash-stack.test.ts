@@ -25,7 +25,9 @@ beforeAll(async () => {
     {
       newResource: (args) => {
         created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name, version: 1, volumeId: "vol_1", machineId: `${args.name}-mid`, value: "fake-shared" } };
+        // As the providers do: a volume's id is its Fly volume id, a machine's its machine id.
+        const id = args.type.endsWith(":FlyVolume") ? "vol_1" : args.type.endsWith(":FlyMachine") ? `${args.name}-mid` : `${args.name}-id`;
+        return { id, state: { ...args.inputs, name: args.inputs.name, version: 1, volumeId: "vol_1", machineId: `${args.name}-mid`, value: "fake-shared" } };
       },
       call: () => ({}),
     },
