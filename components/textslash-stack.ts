@@ -105,10 +105,11 @@ export class TextslashStack extends pulumi.ComponentResource {
           },
         ],
         // Changes with anything deployed (configs, secrets versions, machines, volumes): the check runs again then,
-        // and an up that changed nothing polls nothing.
+        // and an up that changed nothing polls nothing. Resource ids, not the machineId/volumeId outputs: a preview
+        // keeps ids known through an in-place update (see fly-service.ts), so a volume grown does not show a check.
         revision: pulumi
-          .all([this.relay.machine.machineId, this.relay.secrets.version, this.vm.machine.machineId, this.vm.secrets.version,
-            this.relay.volume?.volumeId ?? "", this.vm.volume?.volumeId ?? ""])
+          .all([this.relay.machine.id, this.relay.secrets.version, this.vm.machine.id, this.vm.secrets.version,
+            this.relay.volume?.id ?? "", this.vm.volume?.id ?? ""])
           .apply((deployed) => createHash("sha256").update(JSON.stringify([deployed, relayConfig, vmConfig])).digest("hex").slice(0, 32)),
       },
       { parent: this, dependsOn: [this.relay, this.vm] },

@@ -49,7 +49,7 @@ describe("previews of in-place updates", () => {
     await s.setConfig("allowDataLoss", "true");
     const planned = await plannedChanges();
     expect(planned.every((step) => step.startsWith("update ")), planned.join("\n")).toBe(true);
-    expect(planned.filter((step) => /machine|ip|secrets/.test(step))).toEqual([]);
+    expect(planned.filter((step) => /machine|ip|secrets|deployment-check/.test(step))).toEqual([]);
     expect(planned).toContain("update vm-volume");
     s.api.clearRequests();
     await s.up();
@@ -58,7 +58,8 @@ describe("previews of in-place updates", () => {
 
   it("a machine updated in place keeps its id known in the preview's outputs", async () => {
     await s.setConfig("vmImage", "registry.example/textslash-vm:v2");
-    expect(await plannedChanges()).toEqual(["update vm-machine"]);
+    // The deployment check runs again after a new machine config (its revision hashes the configs).
+    expect(await plannedChanges()).toEqual(["update textslash-deployment-check", "update vm-machine"]);
     const preview = await s.cli(["preview", "--diff"]);
     expect(preview.code, preview.stdout + preview.stderr).toBe(0);
     // An output an update cannot change is shown unchanged, not as `output<string>`.
