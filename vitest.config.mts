@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // Two tiers. "fast": unit, component, provider and service tests, in-process or with local
 // processes, no pulumi engine and no container images (`npm run test:fast`). "slow": the real
 // pulumi CLI (engine, end-to-end) and podman images. `npm test` runs both, as CI does.
-const slow = ["tests/engine/**/*.test.ts", "tests/e2e/**/*.test.ts", "tests/images/**/*.test.ts", "tests/containers/**/*.test.ts", "sandbox/daemon/pulumi.test.ts"];
+const slow = ["tests/engine/**/*.test.ts", "tests/e2e/**/*.test.ts", "tests/images/**/*.test.ts", "tests/containers/**/*.test.ts", "tests/acceptance/**/*.test.ts", "sandbox/daemon/pulumi.test.ts"];
 const all = ["tests/**/*.test.ts", "components/**/*.test.ts", "sandbox/**/*.test.ts", "services/*/src/**/*.test.ts"];
 const common = {
   // Engine tests start the real pulumi CLI; each takes seconds, not milliseconds.
