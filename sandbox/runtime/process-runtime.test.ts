@@ -31,6 +31,9 @@ describe("serviceForImage", () => {
     ["ghcr.io/sendtwothreeyears/textslash-relay:latest", "relay"],
     ["registry.fly.io/x/textslash-vm@sha256:abc", "vm"],
     ["textslash-vm", "vm"],
+    // As `pulumi up` pushes what it builds: {registry}/{app}@digest.
+    ["127.0.0.1:5000/sandbox-relay@sha256:abc", "relay"],
+    ["127.0.0.1:5000/sandbox-vm@sha256:abc", "vm"],
     ["nginx:1.27", undefined],
     ["ghcr.io/x/textslash-vm-extra:1", undefined],
   ])("%s → %s", (image, kind) => expect(serviceForImage(image)).toBe(kind));
