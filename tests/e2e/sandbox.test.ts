@@ -36,7 +36,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     expect(e2e.sandbox.runtime.isRunning(relay.id)).toBe(true);
     const vm = machine(vmApp);
     await waitFor("the idle VM to be stopped", () => machine(vmApp).state === "stopped" && !e2e.sandbox.runtime.isRunning(vm.id), 30_000);
-  }, 240_000);
+  }, 1_800_000); // up builds and pushes both images (the VM image is 2 GB)
 
   it("a message wakes the VM, fake claude answers turn 1 and the reply reaches the fake Twilio; the VM sleeps again", async () => {
     const vmId = machine(vmApp).id;
@@ -103,7 +103,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 120_000);
     for (const text of acknowledged) expect(repliesTo(text).length, text).toBeGreaterThanOrEqual(1);
     await waitFor("the relay's outbox to empty", () => outbox().length === 0, 10_000);
-  }, 300_000);
+  }, 1_800_000);
 
   it("destroy (allowDataLoss recorded first) leaves no process and an empty API; no secret shows anywhere", async () => {
     const pidsBefore = e2e.sandbox.pids();
