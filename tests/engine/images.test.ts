@@ -78,7 +78,9 @@ describe("up builds and ships this checkout's services", () => {
     expect(preview.stdout).toMatch(/textslash:fly:Service\$pulumi-nodejs:dynamic\/textslash:FlyMachine::vm-machine/);
     expect(preview.stdout).not.toMatch(/ship-relay:latest\]/);
     expect(preview.stdout).not.toMatch(/FlyMachine::relay-machine/);
-    expect(preview.stdout).toMatch(/2 to update/);
+    // The VM's image and machine, and the deployment check (its revision covers every machine config).
+    expect(preview.stdout).toMatch(/textslash:DeploymentCheck::textslash-deployment-check/);
+    expect(preview.stdout).toMatch(/3 to update/);
 
     s.api.clearRequests();
     await s.up();
