@@ -34,12 +34,9 @@ export const RELAY_PORT = 3000;
  */
 export const relayCallbackUrl = (prefix: string): string => `http://${prefix}-relay.internal:${RELAY_PORT}`;
 
-/** A machine config whose image is `Image`: a string, or in the stack the digest an Output resolves to. */
-export type MachineConfigWith<Image> = Omit<MachineConfig, "image"> & { image: Image };
-
-export function relayMachineConfig<Image = string>(s: Settings, image: Image): MachineConfigWith<Image> {
+export function relayMachineConfig(s: Settings): MachineConfig {
   return {
-    image,
+    image: s.relayImage,
     env: {
       PORT: String(RELAY_PORT),
       // `::` is dual stack in Node: Fly Proxy reaches it over IPv4 (public and Flycast ports), the VM over
@@ -70,9 +67,9 @@ export function relayMachineConfig<Image = string>(s: Settings, image: Image): M
   };
 }
 
-export function vmMachineConfig<Image = string>(s: Settings, image: Image): MachineConfigWith<Image> {
+export function vmMachineConfig(s: Settings): MachineConfig {
   return {
-    image,
+    image: s.vmImage,
     env: { PORT: "3001", RELAY_CALLBACK_URL: relayCallbackUrl(s.prefix) },
     guest: { cpuKind: "shared", cpus: s.vmCpus, memoryMb: s.vmMemoryMb },
     services: [

@@ -4,7 +4,6 @@
 import { startFlyApi, type LocalFlyApi, type RequestLogEntry } from "../../sandbox/flyapi";
 import { FlyClient } from "../../components/fly/client";
 import { createEngineProject, type CliOptions, type EngineProject } from "./harness";
-import { startTestRegistry, type Published, type TestRegistry } from "./test-registry";
 
 export const flyToken = "fake-fly-token";
 
@@ -20,8 +19,6 @@ export const fakeSecrets = {
 
 /** The program's files, as a user's checkout has them. */
 export const programFiles = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"];
-/** What `up` builds by default: the services' build contexts. */
-export const serviceFiles = ["services/relay", "services/vm"];
 
 export interface FlyStack {
   api: LocalFlyApi;
@@ -31,12 +28,6 @@ export interface FlyStack {
   vmApp: string;
   /** A client straight to the local API, for changes "behind Pulumi's back". */
   fly: FlyClient;
-  /** The stack's image registry (textslash:imageRegistry). */
-  registry: TestRegistry;
-  /** The published images the stack runs (unless it builds services/): textslash-relay:v1, textslash-vm:v1. */
-  published: { relay: Published; vm: Published };
-  /** Publishes a new image for the relay or the VM; set its `ref` as textslash:relayImage / vmImage. */
-  publish(service: "relay" | "vm", tag: string): Promise<Published>;
   /** Everything the CLI printed so far (scanned for secrets at the end). */
   transcript: string[];
   /** The local API's own log lines. */
@@ -55,21 +46,13 @@ export interface FlyStackOptions {
   config?: Record<string, string>;
   /** Extra environment for the CLI and the provider process. */
   env?: Record<string, string>;
-  /**
-   * Build services/relay and services/vm from the checkout (the default of a real stack) instead
-   * of running published test images. Slow: real image builds.
-   */
-  buildImages?: boolean;
 }
 
 export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack> {
   const apiLog: string[] = [];
   const api = await startFlyApi({ port: 0, token: flyToken, log: (line: string) => apiLog.push(line) });
-  const registry = await startTestRegistry();
-  const publish = async (service: "relay" | "vm", tag: string) => registry.publish(`textslash-${service}`, tag);
-  const published = options.buildImages ? { relay: undefined, vm: undefined } : { relay: await publish("relay", "v1"), vm: await publish("vm", "v1") };
   const project = await createEngineProject({
-    copyFromRepo: options.buildImages ? [...programFiles, ...serviceFiles] : programFiles,
+    copyFromRepo: programFiles,
     stackName: options.stackName,
     // The state-only local Fly API runs no process, so nothing could answer the deployment check from outside.
     env: { FLY_API_URL: api.url, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip", ...options.env },
@@ -83,11 +66,8 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     "textslash:allowedPhoneNumbers": { value: "+15550000001" },
     "textslash:anthropicApiKey": { value: fakeSecrets.anthropicApiKey, secret: true },
     "textslash:githubToken": { value: fakeSecrets.githubToken, secret: true },
-    "textslash:imageRegistry": { value: registry.address },
-    ...(published.relay && published.vm
-      ? { "textslash:relayImage": { value: published.relay.ref }, "textslash:vmImage": { value: published.vm.ref } }
-      : // Offline builds take Debian's chromium (Playwright's download is out of reach here).
-        { "textslash:vmBrowser": { value: "debian" } }),
+    "textslash:relayImage": { value: "registry.example/textslash-relay:v1" },
+    "textslash:vmImage": { value: "registry.example/textslash-vm:v1" },
     ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`textslash:${k}`, { value: v }])),
   });
   const transcript: string[] = [];
@@ -103,9 +83,6 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     relayApp: `${prefix}-relay`,
     vmApp: `${prefix}-vm`,
     fly: new FlyClient({ config: { apiUrl: api.url, apiToken: flyToken } }),
-    registry,
-    published: published as { relay: Published; vm: Published },
-    publish,
     transcript,
     apiLog,
     cli,
@@ -120,7 +97,6 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     async close() {
       await api.close();
       await project.cleanup();
-      await registry.stop();
     },
   };
 }

@@ -7,7 +7,7 @@ import { vmMachineConfig } from "../../components/machine-configs";
 import { parseSettings } from "../../config";
 
 const settings = parseSettings({ twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111" }, { twilioAuthToken: true, anthropicApiKey: true }, "cmp");
-const want: MachineConfig = { ...vmMachineConfig(settings, "registry.example/textslash-vm:v1"), mounts: [{ volume: "vol_1", path: "/data" }] };
+const want: MachineConfig = { ...vmMachineConfig(settings), mounts: [{ volume: "vol_1", path: "/data" }] };
 
 /** Fly's echo of `want`, as the local API (and, per fly-go's types, Fly) answers it. */
 const echo = (overrides: (w: Record<string, unknown>) => void = () => undefined): MachineConfig => {
