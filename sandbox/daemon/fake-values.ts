@@ -1,6 +1,8 @@
 // The sandbox's obviously fake credentials and numbers, shared by the daemon, the stack config and
 // sandbox:send. The fake Twilio checks the account/token; nothing here is a real credential shape.
-export const FAKE_TWILIO = { accountSid: "ACfeedfacefeedfacefeedfacefeedface", authToken: "fake-twilio-auth-token" } as const;
+/** A well-formed account SID (AC + 32 hex digits, as config.ts demands) that no account has: all zeros. */
+export const FAKE_ACCOUNT_SID = `AC${"0".repeat(32)}`;
+export const FAKE_TWILIO = { accountSid: FAKE_ACCOUNT_SID, authToken: "fake-twilio-auth-token" } as const;
 export const FAKE_ANTHROPIC_KEY = "fake-anthropic-key";
 /** The WhatsApp number the sandbox stack allows, and the one the relay sends from. */
 export const SANDBOX_PHONE = "+15550001111";

@@ -6,6 +6,7 @@ import { relayMachineConfig, vmMachineConfig } from "../../components/machine-co
 import { RELAY_IPS, VM_IPS } from "../../components/textslash-stack";
 import { parseSettings } from "../../config";
 import type { MachineSpecInput } from "../runtime/spec";
+import { FAKE_ACCOUNT_SID } from "../daemon/fake-values";
 
 export interface StackMachine {
   app: string;
@@ -15,7 +16,7 @@ export interface StackMachine {
 
 export function stackMachines(prefix: string, overrides: Record<string, string> = {}): { relay: StackMachine; vm: StackMachine } {
   const settings = parseSettings(
-    { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111", prefix, ...overrides },
+    { twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111", prefix, ...overrides },
     { twilioAuthToken: true, anthropicApiKey: true },
     prefix,
   );

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { checkAddresses } from "../../components/fly-service";
 import { TextslashStack } from "../../components/textslash-stack";
 import { parseSettings } from "../../config";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 // Vitest's module transform makes provider closures unserializable; the engine tests cover the
 // real serialization (tests/engine/preview.test.ts), so here closure serialization is stubbed.
@@ -44,7 +45,7 @@ function unwrapSecret(v: unknown): Record<string, unknown> {
 
 async function build() {
   const settings = parseSettings(
-    { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" },
+    { twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" },
     { twilioAuthToken: true, anthropicApiKey: true },
     "unit",
   );

@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineProject, type EngineProject } from "./harness";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 describe("textslash program: bad config", () => {
   let project: EngineProject;
@@ -23,7 +24,7 @@ describe("textslash program: bad config", () => {
       env: { FLY_API_URL: `http://127.0.0.1:${port}`, FLY_API_TOKEN: "fake-fly-token" },
     });
     await project.stack.setAllConfig({
-      "textslash:twilioAccountSid": { value: "ACfeedfacefeedfacefeedfacefeedface" },
+      "textslash:twilioAccountSid": { value: FAKE_ACCOUNT_SID },
       "textslash:twilioAuthToken": { value: "fake-twilio-auth-token", secret: true },
       "textslash:twilioWhatsappNumber": { value: "not-a-number" },
       "textslash:allowedPhoneNumbers": { value: "+15550000001" },

@@ -4,11 +4,12 @@
 import { startFlyApi, type LocalFlyApi, type RequestLogEntry } from "../../sandbox/flyapi";
 import { FlyClient } from "../../components/fly/client";
 import { createEngineProject, type CliOptions, type EngineProject } from "./harness";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 export const flyToken = "fake-fly-token";
 
 /** A well-formed, obviously fake Twilio Account SID (AC + 32 hex digits), as config.ts requires. */
-export const fakeAccountSid = "ACfeedfacefeedfacefeedfacefeedface";
+export const fakeAccountSid = FAKE_ACCOUNT_SID;
 
 /** Every secret the tests give the program; none may appear in state, output or logs. */
 export const fakeSecrets = {

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineProject, type EngineProject } from "./harness";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 const secretValues = ["fake-twilio-auth-token", "fake-anthropic-key", "fake-fly-token", "fake-github-token"];
 
@@ -30,7 +31,7 @@ describe("textslash program: preview", () => {
       env: { FLY_API_URL: `http://127.0.0.1:${port}`, FLY_API_TOKEN: "fake-fly-token" },
     });
     await project.stack.setAllConfig({
-      "textslash:twilioAccountSid": { value: "ACfeedfacefeedfacefeedfacefeedface" },
+      "textslash:twilioAccountSid": { value: FAKE_ACCOUNT_SID },
       "textslash:twilioAuthToken": { value: "fake-twilio-auth-token", secret: true },
       "textslash:twilioWhatsappNumber": { value: "+14155238886" },
       "textslash:allowedPhoneNumbers": { value: "+15550000001" },

@@ -5,8 +5,9 @@ import { configFromWire, type MachineConfig } from "../../components/fly/client"
 import { configMatches, differingFields, ownedView } from "../../components/fly/config-compare";
 import { vmMachineConfig } from "../../components/machine-configs";
 import { parseSettings } from "../../config";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
-const settings = parseSettings({ twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111" }, { twilioAuthToken: true, anthropicApiKey: true }, "cmp");
+const settings = parseSettings({ twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111" }, { twilioAuthToken: true, anthropicApiKey: true }, "cmp");
 const want: MachineConfig = { ...vmMachineConfig(settings), mounts: [{ volume: "vol_1", path: "/data" }] };
 
 /** Fly's echo of `want`, as the local API (and, per fly-go's types, Fly) answers it. */

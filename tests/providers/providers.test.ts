@@ -13,6 +13,7 @@ import { relayMachineConfig, vmMachineConfig } from "../../components/machine-co
 import { parseSettings } from "../../config";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { writes } from "../engine/fly-stack";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 const token = "fake-fly-token";
 let api: LocalFlyApi;
@@ -238,7 +239,7 @@ describe("FlyMachine", () => {
 
   it("reads back the stack's full configs as unchanged (no false drift after refresh), and a changed one as drift", async () => {
     const settings = parseSettings(
-      { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop: "suspend" },
+      { twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop: "suspend" },
       { twilioAuthToken: true, anthropicApiKey: true },
       "drift",
     );

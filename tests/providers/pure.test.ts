@@ -7,6 +7,7 @@ import { configMatches } from "../../components/fly/config-compare";
 import { DEFAULT_ROLLOUT_TIMEOUT_MS, rolloutFailure, rolloutTimeoutMs, sleepsWhenIdle } from "../../components/fly/machine-rollout";
 import { relayMachineConfig, vmMachineConfig } from "../../components/machine-configs";
 import { parseSettings } from "../../config";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 describe("secret digests", () => {
   it("are salted, stable and never contain the value", () => {
@@ -19,7 +20,7 @@ describe("secret digests", () => {
 
 describe("machine diff", () => {
   it("ignores adopt (create-only), so turning textslash:adoptExisting off restarts no machine; a config change still updates", async () => {
-    const settings = parseSettings({ twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" }, { twilioAuthToken: true, anthropicApiKey: true }, "unit");
+    const settings = parseSettings({ twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" }, { twilioAuthToken: true, anthropicApiKey: true }, "unit");
     const inputs = { appName: "unit-vm", name: "unit-vm-1", region: "ord", config: vmMachineConfig(settings), secretsVersion: 1, adopt: false, providerVersion: 1 };
     const olds = { ...inputs, adopt: true, machineId: "m1" };
     expect(await machineProvider.diff!("m1", olds, inputs)).toMatchObject({ changes: false, replaces: [] });
@@ -99,7 +100,7 @@ describe("sleepsWhenIdle", () => {
   it("is false for the relay (autostop off: an update starts it when found stopped) and true for the VM either way", () => {
     for (const vmAutostop of ["stop", "suspend"]) {
       const settings = parseSettings(
-        { twilioAccountSid: "ACfeedfacefeedfacefeedfacefeedface", twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop },
+        { twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", vmAutostop },
         { twilioAuthToken: true, anthropicApiKey: true },
         "sleep",
       );
