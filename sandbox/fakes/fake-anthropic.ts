@@ -6,12 +6,12 @@
 // ./anthropic/wire.ts; each behaviour, its source and the known differences from the real API are
 // in docs/stand-ins.md.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { readTurn, unansweredToolUse, type Turn } from "./anthropic/conversation";
 import {
   countTokensRequestSchema, defaultErrorMessages, errorBody, messagesRequestSchema, newId, sse, streamEvents, tokensOf,
   type ErrorStatus, type MessageObject, type MessagesRequest, type OutputBlock,
 } from "./anthropic/wire";
+import { closeServer, listenOn } from "./http-server";
 
 export type { Turn } from "./anthropic/conversation";
 
@@ -69,16 +69,12 @@ export class FakeAnthropic {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
-    this.url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    this.url = await listenOn(server, port, host);
     return this.url;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

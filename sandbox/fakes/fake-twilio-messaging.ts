@@ -8,7 +8,7 @@
 // {code, message, more_info, status}. Kept apart from fake-twilio.ts (the Messages API the relay uses).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOn } from "./http-server";
 
 export interface FakeMessagingService {
   sid: string;
@@ -110,16 +110,12 @@ export class FakeTwilioMessaging {
       this.handle(req, res).catch((err: unknown) => json(res, 500, twilioErrorBody(500, 20500, `fake Twilio messaging: ${String(err)}`)));
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
-    this.url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    this.url = await listenOn(server, port, host);
     return this.url;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private authorized(req: IncomingMessage): boolean {

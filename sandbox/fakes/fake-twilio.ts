@@ -3,10 +3,10 @@
 // differs): Messages.json with basic auth, Twilio's error bodies, 429 with error 20429, WhatsApp's
 // media and length rules, delivery reported through signed StatusCallbacks, and inbound media files.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import twilio from "twilio";
 import { judgeWhatsAppMedia, maxBodyLength, twilioBodyLength, twilioError, type TwilioErrorBody } from "./twilio-rules";
+import { closeServer, listenOn } from "./http-server";
 
 export { inboundParams, sendSignedWebhook, type InboundMessage, type SignedWebhook } from "./twilio-webhooks";
 
@@ -86,17 +86,14 @@ export class FakeTwilio {
       this.handle(req, res).catch((err: unknown) => json(res, 500, twilioError(500, 20500, String(err))));
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
-    this.url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    this.url = await listenOn(server, port, host);
     return this.url;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    if (!this.server) return;
     await Promise.all([...this.background]);
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** Stores a file as if a WhatsApp user had sent it; returns the MediaUrl Twilio would give. */
