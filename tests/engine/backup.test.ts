@@ -4,7 +4,7 @@
 // snapshot survives; a new stack of the same prefix in another region restores /data from that id.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineProject, type EngineProject } from "./harness";
-import { fakeAccountSid, fakeSecrets, flyToken, programFiles, startFlyStack, writes, type FlyStack } from "./fly-stack";
+import { programFiles, stackConfig, stackEnv, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
 interface VolumeOuts { type: string; outputs?: { region?: string; restoredFrom?: string; snapshotRetention?: number } }
 
@@ -71,20 +71,9 @@ describe("backups and restore of /data", () => {
   }, 300_000);
 
   it("a new stack of the same prefix, in another region, restores /data from that snapshot", async () => {
-    const project = await createEngineProject({ copyFromRepo: programFiles, stackName: "bak-restored", env: { FLY_API_URL: s.api.url, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip" } });
+    const project = await createEngineProject({ copyFromRepo: programFiles, stackName: "bak-restored", env: stackEnv(s.api.url) });
     try {
-      await project.stack.setAllConfig({
-        "textslash:prefix": { value: "bak" },
-        "textslash:region": { value: "lax" },
-        "textslash:restoreFromSnapshot": { value: lastSnapshot },
-        "textslash:twilioAccountSid": { value: fakeAccountSid },
-        "textslash:twilioAuthToken": { value: fakeSecrets.twilioAuthToken, secret: true },
-        "textslash:twilioWhatsappNumber": { value: "+14155238886" },
-        "textslash:allowedPhoneNumbers": { value: "+15550000001" },
-        "textslash:anthropicApiKey": { value: fakeSecrets.anthropicApiKey, secret: true },
-        "textslash:relayImage": { value: "registry.example/textslash-relay:v1" },
-        "textslash:vmImage": { value: "registry.example/textslash-vm:v1" },
-      });
+      await project.stack.setAllConfig(stackConfig("bak", { region: "lax", restoreFromSnapshot: lastSnapshot }));
       const up = await project.cli(["up", "--yes", "--skip-preview"]);
       expect(up.code, up.stdout + up.stderr).toBe(0);
       const restored = liveVmVolumes();

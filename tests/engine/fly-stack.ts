@@ -1,6 +1,7 @@
 // Shared set-up for the engine tests that deploy the real program against the local Fly API:
 // a Fly API in this process, a throwaway project with the real program, fake stack config, and
 // helpers to read the API's request log and to check that no secret value leaked anywhere.
+import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { startFlyApi, type LocalFlyApi, type RequestLogEntry } from "../../sandbox/flyapi";
 import { FlyClient } from "../../components/fly/client";
 import { createEngineProject, type CliOptions, type EngineProject } from "./harness";
@@ -49,17 +50,15 @@ export interface FlyStackOptions {
   env?: Record<string, string>;
 }
 
-export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack> {
-  const apiLog: string[] = [];
-  const api = await startFlyApi({ port: 0, token: flyToken, log: (line: string) => apiLog.push(line) });
-  const project = await createEngineProject({
-    copyFromRepo: programFiles,
-    stackName: options.stackName,
-    // The state-only local Fly API runs no process, so nothing could answer the deployment check from outside.
-    env: { FLY_API_URL: api.url, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip", ...options.env },
-  });
-  const prefix = options.stackName.toLowerCase();
-  await project.stack.setAllConfig({
+/** The CLI's environment for a stack on the local Fly API at `apiUrl`. */
+export function stackEnv(apiUrl: string): Record<string, string> {
+  // The state-only local Fly API runs no process, so nothing could answer the deployment check from outside.
+  return { FLY_API_URL: apiUrl, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip" };
+}
+
+/** A whole stack config with fake values; `extra` holds textslash:* settings without the namespace. */
+export function stackConfig(prefix: string, extra: Record<string, string> = {}): ConfigMap {
+  return {
     "textslash:prefix": { value: prefix },
     "textslash:twilioAccountSid": { value: fakeAccountSid },
     "textslash:twilioAuthToken": { value: fakeSecrets.twilioAuthToken, secret: true },
@@ -69,8 +68,20 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     "textslash:githubToken": { value: fakeSecrets.githubToken, secret: true },
     "textslash:relayImage": { value: "registry.example/textslash-relay:v1" },
     "textslash:vmImage": { value: "registry.example/textslash-vm:v1" },
-    ...Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [`textslash:${k}`, { value: v }])),
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`textslash:${k}`, { value: v }])),
+  };
+}
+
+export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack> {
+  const apiLog: string[] = [];
+  const api = await startFlyApi({ port: 0, token: flyToken, log: (line: string) => apiLog.push(line) });
+  const project = await createEngineProject({
+    copyFromRepo: programFiles,
+    stackName: options.stackName,
+    env: { ...stackEnv(api.url), ...options.env },
   });
+  const prefix = options.stackName.toLowerCase();
+  await project.stack.setAllConfig(stackConfig(prefix, options.config));
   const transcript: string[] = [];
   const cli = async (args: string[], cliOptions?: CliOptions) => {
     const result = await project.cli(args, cliOptions);
