@@ -14,17 +14,15 @@ import { prefixFromStackName, prefixProblem } from "./components/naming";
 import { closestKey, fixFor, shown, type ConfigProblem } from "./components/config-problems";
 
 const e164 = /^\+[1-9][0-9]{6,14}$/;
-const DEFAULT_RELAY_IMAGE = "ghcr.io/sendtwothreeyears/textslash-relay:latest";
-const DEFAULT_VM_IMAGE = "ghcr.io/sendtwothreeyears/textslash-vm:latest";
-
 const wholeNumber = (what: string, min: number, max: number) =>
   z.string()
     .regex(/^[0-9]+$/, { error: (iss) => `${shown(iss.input)} is not a whole number of ${what}` })
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min} ${what}`).max(max, `must be at most ${max} ${what}`));
 const boolean = z.enum(["true", "false"], { error: (iss) => `${shown(iss.input)} is not true or false` }).transform((v) => v === "true");
+/** A published image to run instead of building services/<name>; "" (the default) builds this checkout's. */
 const image = z.string().check((ctx) => {
-  const problem = imageReferenceProblem(ctx.value);
+  const problem = ctx.value === "" ? undefined : imageReferenceProblem(ctx.value);
   if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: `${shown(ctx.value)} ${problem}` });
 });
 const required = (what: string) => ({ error: (iss: { input?: unknown }) => (iss.input === undefined ? `is required: ${what}` : `${shown(iss.input)} is not ${what}`) });
@@ -37,8 +35,14 @@ export const settingsSchema = z.object({
   region: z.enum(FLY_REGION_CODES, {
     error: (iss) => `${shown(iss.input)} is not a Fly region; Fly's regions are ${FLY_REGION_CODES.join(", ")} (${FLY_REGIONS_SOURCE})`,
   }).default("ord"),
-  relayImage: image.default(DEFAULT_RELAY_IMAGE),
-  vmImage: image.default(DEFAULT_VM_IMAGE),
+  relayImage: image.default(""),
+  vmImage: image.default(""),
+  vmBrowser: z.enum(["playwright", "debian"], { error: (iss) => `${shown(iss.input)} is not playwright or debian` }).default("playwright"),
+  imageRegistry: z.string()
+    .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d+)?\/?$/, {
+      error: (iss) => `${shown(iss.input)} is not a registry host such as registry.fly.io (http://host:port for a plain-HTTP registry)`,
+    })
+    .default("registry.fly.io"),
   relayMemoryMb: wholeNumber("MB", 0, 1 << 20).default(256),
   vmMemoryMb: wholeNumber("MB", 0, 1 << 20).default(2048),
   vmCpus: z.enum(SHARED_CPU_COUNTS.map(String) as [string, ...string[]], {
@@ -52,6 +56,7 @@ export const settingsSchema = z.object({
     .regex(/^(latest|vs_[A-Za-z0-9]+)$/, { error: (iss) => `${shown(iss.input)} is not a snapshot id like vs_… (\`fly volumes snapshots list <volume id>\`) or latest` })
     .optional(),
   keepBackupOnDestroy: boolean.default(false),
+  tokenRotation: z.string().default(""),
   adoptExisting: boolean.default(false),
   flyApiUrl: z.url({ protocol: /^https?$/, error: (iss) => `${shown(iss.input)} is not an http:// or https:// URL` }).optional(),
   // Twilio SIDs are a two-letter prefix and 32 hex digits, AC for an account

@@ -6,7 +6,7 @@
 // the Machine"; a staged secret is "available only on Machines that are started or updated after":
 // Fly docs, apps/secrets). What needs no restart is what no machine reads.
 
-export type ConfigEffect = "live" | "rolls the relay" | "rolls the VM" | "replaces";
+export type ConfigEffect = "live" | "rolls the relay" | "rolls the VM" | "rolls both" | "replaces";
 
 export interface ConfigEffectRule {
   effect: ConfigEffect;
@@ -22,8 +22,23 @@ export const CONFIG_EFFECTS: Record<string, ConfigEffectRule> = {
   prefix: { effect: "replaces", why: "app names are DNS names: new apps, machines and volumes (refused for /data without allowDataLoss)" },
   org: { effect: "replaces", why: "an app cannot move organizations: new apps (refused for /data without allowDataLoss)" },
   region: { effect: "replaces", why: "machines and volumes live in one region: new ones (refused for /data without allowDataLoss)" },
-  relayImage: { effect: "rolls the relay", why: "a new image is a new root filesystem" },
-  vmImage: { effect: "rolls the VM", why: `a new image is a new root filesystem; ${VM_AWAKE_OR_ASLEEP}` },
+  relayImage: {
+    effect: "rolls the relay",
+    why: "a new image is a new root filesystem (the machine runs it by digest: a published one is looked up on every up, empty builds services/relay)",
+  },
+  vmImage: {
+    effect: "rolls the VM",
+    why: `a new image is a new root filesystem (run by digest, as relayImage); ${VM_AWAKE_OR_ASLEEP}`,
+  },
+  vmBrowser: { effect: "rolls the VM", why: `a build argument of services/vm: a new image when the VM is built from this checkout (none with a published vmImage); ${VM_AWAKE_OR_ASLEEP}` },
+  imageRegistry: {
+    effect: "rolls both",
+    why: "images built from this checkout are pushed to {registry}/{app} and each machine runs them from there: a new address is a new image reference (none for a service whose image is a published one)",
+  },
+  tokenRotation: {
+    effect: "rolls both",
+    why: "a new value replaces the generated relay↔VM token (random.RandomPassword keepers), a secret of both apps: each machine restarts once",
+  },
   relayMemoryMb: { effect: "rolls the relay", why: "a machine's size changes only by an update, which restarts it" },
   vmMemoryMb: { effect: "rolls the VM", why: `a machine's size changes only by an update; ${VM_AWAKE_OR_ASLEEP}` },
   vmCpus: { effect: "rolls the VM", why: `a machine's size changes only by an update; ${VM_AWAKE_OR_ASLEEP}` },
@@ -41,7 +56,7 @@ export const CONFIG_EFFECTS: Record<string, ConfigEffectRule> = {
   keepBackupOnDestroy: { effect: "live", why: "only decides what a destroy deletes" },
   adoptExisting: { effect: "live", why: "used only when an object is created; no Fly call afterwards" },
   flyApiUrl: { effect: "live", why: "where the providers call Fly; no machine reads it" },
-  flyApiToken: { effect: "live", why: "how the providers call Fly; no machine reads it" },
+  flyApiToken: { effect: "live", why: "how the providers call Fly and log in to registry.fly.io; no machine reads it, and a new registry password alone rebuilds no image" },
   twilioAccountSid: { effect: "rolls the relay", why: ROLL_RELAY },
   twilioAuthToken: { effect: "rolls the relay", why: ROLL_RELAY },
   twilioWhatsappNumber: { effect: "rolls the relay", why: ROLL_RELAY },

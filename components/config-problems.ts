@@ -28,8 +28,10 @@ export function fixFor(key: string, suggested?: string): string {
     case "prefix": return `${set(suggested ?? "yourname-textslash")} (Fly app names are global: pick one nobody else has)`;
     case "org": return `${set("personal")} (or your organization's slug from \`fly orgs list\`)`;
     case "region": return `${set("ord")} (or another region above)`;
-    case "relayImage": return set("ghcr.io/sendtwothreeyears/textslash-relay:latest");
-    case "vmImage": return set("ghcr.io/sendtwothreeyears/textslash-vm:latest");
+    case "relayImage": return `pulumi config rm textslash:relayImage (up then builds services/relay), or ${set("ghcr.io/<you>/textslash-relay:<tag>")}`;
+    case "vmImage": return `pulumi config rm textslash:vmImage (up then builds services/vm), or ${set("ghcr.io/<you>/textslash-vm:<tag>")}`;
+    case "vmBrowser": return set("playwright");
+    case "imageRegistry": return set("registry.fly.io");
     case "relayMemoryMb": return set(suggested ?? "256");
     case "vmMemoryMb": return set(suggested ?? "2048");
     case "vmCpus": return set("1");

@@ -3,7 +3,6 @@
 // (everything after the app; the machine after secrets, volume).
 import * as pulumi from "@pulumi/pulumi";
 import { FlyApp } from "./fly/app";
-import type { MachineConfig } from "./fly/client";
 import { FlyIp } from "./fly/ip";
 import { FlyMachine, type MachineConfigInput } from "./fly/machine";
 import { FlySecrets } from "./fly/secrets";
@@ -35,7 +34,11 @@ export interface FlyServiceArgs {
    * (Fly docs apps/delete), so this is what lets the last snapshot of /data survive a destroy.
    */
   keepAppOnDestroy?: boolean;
-  machine: { config: MachineConfig };
+  /**
+   * The machine's config, made once the app exists (its image may be pushed to
+   * registry.fly.io/{app}, which needs the app) with options that order a resource after it.
+   */
+  machine: { config: (afterApp: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] }) => MachineConfigInput };
 }
 
 export function checkAddresses(appName: string, ips: IpKind[], privateOnly: boolean): void {
@@ -51,6 +54,8 @@ export class FlyService extends pulumi.ComponentResource {
   readonly secrets: FlySecrets;
   readonly volume: FlyVolume | undefined;
   readonly ips: FlyIp[];
+  /** The machine's config as given (image digest and volume id still Outputs). */
+  readonly machineConfig: MachineConfigInput;
 
   constructor(name: string, args: FlyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("textslash:fly:Service", name, {}, opts);
@@ -89,9 +94,11 @@ export class FlyService extends pulumi.ComponentResource {
     // allowDataLoss set) keeps the id, while every other output of a dynamic resource turns unknown
     // (the engine hands back the new inputs as its state, as for any provider without previews:
     // pulumi provider_plugin.go Update), and an unknown volume id would show the machine replaced.
+    const machineConfig = args.machine.config(afterApp);
     const config: MachineConfigInput = this.volume
-      ? { ...args.machine.config, mounts: [{ volume: this.volume.id, path: args.volume?.mountPath ?? "/data" }] }
-      : args.machine.config;
+      ? { ...machineConfig, mounts: [{ volume: this.volume.id, path: args.volume?.mountPath ?? "/data" }] }
+      : machineConfig;
+    this.machineConfig = config;
     this.machine = new FlyMachine(
       `${name}-machine`,
       {

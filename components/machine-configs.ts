@@ -34,9 +34,12 @@ export const RELAY_PORT = 3000;
  */
 export const relayCallbackUrl = (prefix: string): string => `http://${prefix}-relay.internal:${RELAY_PORT}`;
 
-export function relayMachineConfig(s: Settings): MachineConfig {
+/** A machine config whose image is `Image`: a string, or in the stack the digest an Output resolves to. */
+export type MachineConfigWith<Image> = Omit<MachineConfig, "image"> & { image: Image };
+
+export function relayMachineConfig<Image = string>(s: Settings, image: Image): MachineConfigWith<Image> {
   return {
-    image: s.relayImage,
+    image,
     env: {
       PORT: String(RELAY_PORT),
       // `::` is dual stack in Node: Fly Proxy reaches it over IPv4 (public and Flycast ports), the VM over
@@ -67,9 +70,9 @@ export function relayMachineConfig(s: Settings): MachineConfig {
   };
 }
 
-export function vmMachineConfig(s: Settings): MachineConfig {
+export function vmMachineConfig<Image = string>(s: Settings, image: Image): MachineConfigWith<Image> {
   return {
-    image: s.vmImage,
+    image,
     env: { PORT: "3001", RELAY_CALLBACK_URL: relayCallbackUrl(s.prefix) },
     guest: { cpuKind: "shared", cpus: s.vmCpus, memoryMb: s.vmMemoryMb },
     services: [

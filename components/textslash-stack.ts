@@ -1,15 +1,18 @@
 // The textslash deployment: a public relay and a private VM wired as in DESIGN.md, sharing one
 // generated token. Changing one app's secret rolls only that app's machine. Each app has a volume
 // at /data: the VM's holds the user's work (guarded), the relay's holds its outbox (unguarded).
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { StackConfig } from "../config";
 import { createHash } from "node:crypto";
 import { DataLossGuard } from "./data-loss-guard";
 import { DeploymentCheck } from "./deployment-check";
+import { DynamicProvider } from "./dynamic-provider";
 import { FlyService } from "./fly-service";
 import { RELAY_IPS, RELAY_VOLUME_GB, VM_IPS, relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
-import { RandomToken } from "./random-token";
+import { registryTarget, serviceImage, type ServiceName } from "./service-image";
 import { TwilioWebhook } from "./twilio/webhook";
 
 export { RELAY_IPS, VM_IPS };
@@ -27,8 +30,40 @@ export class TextslashStack extends pulumi.ComponentResource {
     super("textslash:index:TextslashStack", name, {}, opts);
     const s = cfg.settings;
     const names = appNames(s.prefix);
-    const shared = new RandomToken(`${name}-relay-shared-token`, { parent: this });
+    // Dynamic resources run under providers configured with the keys they read only, so no
+    // provider's state holds the whole stack configuration (see dynamic-provider.ts). An empty
+    // token falls back to FLY_API_TOKEN in the provider process (components/fly/connection.ts).
+    const flyApi = new DynamicProvider(
+      `${name}-fly-api`,
+      { "textslash:flyApiUrl": s.flyApiUrl ?? "", "textslash:flyApiToken": pulumi.secret(cfg.secrets.flyApiToken) },
+      { parent: this },
+    );
+    // The relay↔VM bearer token (alphanumeric: it travels in an Authorization header). `result`
+    // is a secret output; a new textslash:tokenRotation value replaces it, which changes both
+    // apps' secrets and so rolls each machine once.
+    const shared = new random.RandomPassword(
+      `${name}-relay-shared-token`,
+      { length: 48, special: false, keepers: { tokenRotation: s.tokenRotation } },
+      { parent: this },
+    );
     const common = { org: s.org, region: s.region, adopt: s.adoptExisting };
+
+    // Images: built from services/ and pushed to {registry}/{app}, or published ones resolved to
+    // digests (service-image.ts). The registry password is the Fly token, stack secret or
+    // FLY_API_TOKEN; it is only ever a secret input.
+    const registry = registryTarget(s.imageRegistry);
+    const registryPassword = pulumi.secret(cfg.secrets.flyApiToken.apply((token) => token || process.env.FLY_API_TOKEN || ""));
+    const images = new docker.Provider(
+      `${name}-images`,
+      { registryAuth: [{ address: registry.address, username: "x", password: registryPassword }] },
+      { parent: this },
+    );
+    const imageOf = (service: ServiceName, appName: string, published: string, afterApp: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] }) =>
+      serviceImage(
+        `${service}-image`,
+        { service, appName, published, registry, registryPassword, ...(service === "vm" ? { buildArgs: { BROWSER: s.vmBrowser } } : {}) },
+        { ...afterApp, provider: images },
+      );
 
     this.relay = new FlyService(
       "relay",
@@ -42,19 +77,19 @@ export class TextslashStack extends pulumi.ComponentResource {
           TWILIO_AUTH_TOKEN: cfg.secrets.twilioAuthToken,
           TWILIO_WHATSAPP_NUMBER: s.twilioWhatsappNumber,
           ALLOWED_PHONE_NUMBERS: s.allowedPhoneNumbers,
-          RELAY_SHARED_TOKEN: shared.value,
+          RELAY_SHARED_TOKEN: shared.result,
         },
         // The outbox of acknowledged webhooks: a queue the relay drains, not user work, so the
         // data-loss guard (textslash:allowDataLoss) is for the VM's /data only.
         volume: { name: "relay_data", sizeGb: RELAY_VOLUME_GB, mountPath: "/data", allowDataLoss: true },
-        machine: { config: relayMachineConfig(s) },
+        machine: { config: (afterApp) => relayMachineConfig(s, imageOf("relay", names.relayApp, s.relayImage, afterApp)) },
       },
-      { parent: this },
+      { parent: this, providers: [flyApi] },
     );
 
     const vmSecrets: Record<string, pulumi.Input<string>> = {
       ANTHROPIC_API_KEY: cfg.secrets.anthropicApiKey,
-      RELAY_SHARED_TOKEN: shared.value,
+      RELAY_SHARED_TOKEN: shared.result,
     };
     this.vm = new FlyService(
       "vm",
@@ -74,24 +109,22 @@ export class TextslashStack extends pulumi.ComponentResource {
           backup: true,
         },
         keepAppOnDestroy: s.keepBackupOnDestroy,
-        machine: { config: vmMachineConfig(s) },
+        machine: { config: (afterApp) => vmMachineConfig(s, imageOf("vm", names.vmApp, s.vmImage, afterApp)) },
       },
-      { parent: this },
+      { parent: this, providers: [flyApi] },
     );
     // Depends on every Fly object, so a destroy deletes it first and, without allowDataLoss,
     // stops before anything is deleted (see data-loss-guard.ts).
     new DataLossGuard(
       `${name}-data-loss-guard`,
       { allowDataLoss: s.allowDataLoss, protects: pulumi.interpolate`volume vm_data (${this.vm.volume!.id}) of ${names.vmApp}` },
-      { parent: this, dependsOn: [this.relay, this.vm] },
+      { parent: this, dependsOn: [this.relay, this.vm], provider: flyApi },
     );
     this.relayUrl = `https://${names.relayApp}.fly.dev`;
     this.webhookUrl = `${this.relayUrl}/webhook`;
     // `up` ends only when the relay answers from outside (after both machines passed their checks). The VM is
     // not polled: it is private, only reachable through the relay, and a poll would wake it (a 2 GB machine
     // started on every deploy); the acceptance suite proves the whole message path instead (docs/deployment-check.md).
-    const relayConfig = relayMachineConfig(s);
-    const vmConfig = vmMachineConfig(s);
     this.deploymentCheck = new DeploymentCheck(
       `${name}-deployment-check`,
       {
@@ -109,17 +142,25 @@ export class TextslashStack extends pulumi.ComponentResource {
         // keeps ids known through an in-place update (see fly-service.ts), so a volume grown does not show a check.
         revision: pulumi
           .all([this.relay.machine.id, this.relay.secrets.version, this.vm.machine.id, this.vm.secrets.version,
-            this.relay.volume?.id ?? "", this.vm.volume?.id ?? ""])
-          .apply((deployed) => createHash("sha256").update(JSON.stringify([deployed, relayConfig, vmConfig])).digest("hex").slice(0, 32)),
+            this.relay.volume?.id ?? "", this.vm.volume?.id ?? "",
+            // The machine configs hold each image's digest, so a new image is a new revision too.
+            pulumi.output(this.relay.machineConfig), pulumi.output(this.vm.machineConfig)])
+          .apply((deployed) => createHash("sha256").update(JSON.stringify(deployed)).digest("hex").slice(0, 32)),
       },
-      { parent: this, dependsOn: [this.relay, this.vm] },
+      // It reads no stack config: the Fly API provider only keeps it off the default provider (dynamic-provider.ts).
+      { parent: this, dependsOn: [this.relay, this.vm], provider: flyApi },
     );
     // After the relay is up, so Twilio never calls a URL that does not answer yet.
     this.twilioWebhook = s.twilioWebhookSid
       ? new TwilioWebhook(
           `${name}-twilio-webhook`,
           { accountSid: s.twilioAccountSid, targetSid: s.twilioWebhookSid, url: this.webhookUrl },
-          { parent: this, dependsOn: [this.relay] },
+          {
+            parent: this,
+            dependsOn: [this.relay],
+            // The Twilio auth token, which components/twilio/webhook.ts reads in configure().
+            provider: new DynamicProvider(`${name}-twilio-api`, { "textslash:twilioAuthToken": pulumi.secret(cfg.secrets.twilioAuthToken) }, { parent: this }),
+          },
         )
       : undefined;
     this.registerOutputs({});

@@ -3,7 +3,7 @@
 // textslash:allowDataLoss=true recorded by a `pulumi up` first, which this script does (in the
 // sandbox only; the data is fake).
 import { daemonHealthy, pruneVolumeDirs, readMachinePids, stopDaemon } from "../sandbox/daemon/control";
-import { pulumiRunner, sandboxStackConfig, setStackConfig, stackExists, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
+import { pulumiRunner, registryOf, sandboxStackConfig, setStackConfig, stackExists, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
 import { pidAlive, readDaemonInfo, sandboxPaths } from "../sandbox/daemon/state";
 
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     const pulumi = await pulumiRunner(paths, daemon);
     if (await stackExists(pulumi)) {
       console.log("setting textslash:allowDataLoss=true: the VM's /data volume is guarded and destroy deletes it");
-      const config = sandboxStackConfig(daemon.apiUrl);
+      const config = sandboxStackConfig(daemon.apiUrl, registryOf(daemon));
       await setStackConfig(paths, pulumi, { ...config, plain: { ...config.plain, "textslash:allowDataLoss": "true" } });
       const args = ["--yes", "--skip-preview", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig];
       // The guard reads allowDataLoss from the state, so an up records it before the destroy. A

@@ -5,7 +5,7 @@
 import { ensureDaemon } from "../sandbox/daemon/control";
 import path from "node:path";
 import { describeMode, sandboxMode } from "../sandbox/daemon/mode";
-import { ensureStack, pulumiRunner, sandboxStackConfig, setStackConfig, stackOutputs, toolchainBin, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
+import { ensureStack, pulumiRunner, registryOf, sandboxStackConfig, setStackConfig, stackOutputs, toolchainBin, SANDBOX_STACK } from "../sandbox/daemon/pulumi";
 import { repoRoot, sandboxPaths } from "../sandbox/daemon/state";
 import { ensureServiceImages } from "../sandbox/images/service-images";
 import { SANDBOX_PHONE } from "../sandbox/daemon/fake-values";
@@ -45,7 +45,7 @@ const STACK_STEP: Step = {
 const DEPLOY_STEP: Step = {
   name: "deploy",
   doing: "running `pulumi up` of the program against the sandbox",
-  usually: "1-3 min the first time, seconds when nothing changed",
+  usually: "builds the relay and VM images, then deploys: up to 15 min the first time (the VM image with an empty layer cache, docs/images.md), about a minute after an edit under services/, seconds when nothing changed",
   timeoutMs: 30 * 60_000,
   whenSlow: "Each machine's output is in .sandbox/logs/, the sandbox's in .sandbox/daemon.log. Run `npm run sandbox:up` again: it converges what is there (after `pulumi cancel` if it says the stack is locked).",
 };
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   await runStep(STACK_STEP, async () => {
     await ensureStack(paths, pulumi);
     // The daemon may have restarted on another port: the config always gets the current URL.
-    await setStackConfig(paths, pulumi, sandboxStackConfig(daemon.apiUrl));
+    await setStackConfig(paths, pulumi, sandboxStackConfig(daemon.apiUrl, registryOf(daemon)));
     // A previous sandbox:down may have left allowDataLoss=true; a normal deploy keeps the guard on.
     await pulumi.capture(["config", "rm", "textslash:allowDataLoss", "--stack", SANDBOX_STACK, "--config-file", paths.stackConfig]).catch(() => "");
   }, say);

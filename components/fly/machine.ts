@@ -131,7 +131,9 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
 const serializedProvider = lazyProvider("components/fly/machine.ts", __filename, "machineProvider");
 
 /** A machine config whose mounts may wait for a volume id (Pulumi resolves nested inputs). */
-export type MachineConfigInput = Omit<MachineConfig, "mounts"> & {
+export type MachineConfigInput = Omit<MachineConfig, "mounts" | "image"> & {
+  /** The image's digest reference is an output of its build (or registry lookup). */
+  image: pulumi.Input<string>;
   mounts?: { volume: pulumi.Input<string>; path: string }[];
 };
 

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     shutdown("uncaught error");
   });
 
-  writeDaemonInfo({ pid: process.pid, apiUrl: sandbox.apiUrl, proxyUrl: sandbox.proxyUrl, twilioUrl: sandbox.twilioUrl,
+  writeDaemonInfo({ pid: process.pid, apiUrl: sandbox.apiUrl, registryUrl: sandbox.registryUrl, proxyUrl: sandbox.proxyUrl, twilioUrl: sandbox.twilioUrl,
     token: sandbox.token, startedAt: new Date().toISOString(), log: paths.daemonLog }, paths);
   log(`[daemon] ready (pid ${process.pid}); ${paths.daemonJson} written`);
 }

@@ -60,7 +60,7 @@ describe("sandbox stack plumbing", () => {
     await ensureStack(paths, pulumi);
     await ensureStack(paths, pulumi); // idempotent
     expect(await stackExists(pulumi)).toBe(true);
-    const config = sandboxStackConfig("http://127.0.0.1:4321");
+    const config = sandboxStackConfig("http://127.0.0.1:4321", "http://127.0.0.1:4322");
     spawned.length = 0;
     await setStackConfig(paths, pulumi, config);
     expect(existsSync(path.join(repoRoot, "Pulumi.sandbox.yaml"))).toBe(false);

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { installStandIns } from "../plugins/install";
 import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "./fake-values";
 import { repoRoot, writePrivateFile, type DaemonInfo, type SandboxPaths } from "./state";
 import { goProgress, runLogged, runStep, type Say, type Step } from "./steps";
@@ -14,10 +15,14 @@ import { goProgress, runLogged, runStep, type Say, type Step } from "./steps";
 export const SANDBOX_STACK = "sandbox";
 
 /** The stack config of the sandbox: plain values and (obviously fake) secrets. */
-export function sandboxStackConfig(apiUrl: string): { plain: Record<string, string>; secret: Record<string, string> } {
+export function sandboxStackConfig(apiUrl: string, registryUrl: string): { plain: Record<string, string>; secret: Record<string, string> } {
   return {
     plain: {
       "textslash:flyApiUrl": apiUrl,
+      // Images built from this checkout go to the sandbox's registry (plain HTTP on loopback), and
+      // the VM's takes Debian's chromium: Playwright's download is out of reach here.
+      "textslash:imageRegistry": registryUrl,
+      "textslash:vmBrowser": "debian",
       "textslash:twilioAccountSid": FAKE_TWILIO.accountSid,
       "textslash:twilioWhatsappNumber": SANDBOX_WHATSAPP_NUMBER,
       "textslash:allowedPhoneNumbers": SANDBOX_PHONE,
@@ -27,6 +32,14 @@ export function sandboxStackConfig(apiUrl: string): { plain: Record<string, stri
       "textslash:anthropicApiKey": FAKE_ANTHROPIC_KEY,
     },
   };
+}
+
+/** The daemon's image registry; a daemon started before the sandbox had one must be restarted. */
+export function registryOf(daemon: DaemonInfo): string {
+  if (!daemon.registryUrl) {
+    throw new Error(`the running sandbox daemon (pid ${daemon.pid}) has no image registry (it predates them); stop it with \`kill ${daemon.pid}\` and run npm run sandbox:up again`);
+  }
+  return daemon.registryUrl;
 }
 
 export interface PulumiRunner {
@@ -67,6 +80,9 @@ export async function pulumiRunner(paths: SandboxPaths, daemon: DaemonInfo, opti
   mkdirSync(paths.pulumiBackend, { recursive: true });
   mkdirSync(paths.pulumiHome, { recursive: true });
   const bin = options.bin ?? (await toolchainBin(paths));
+  // The random/command/docker plugins the program needs, as stand-ins, in the sandbox's own
+  // PULUMI_HOME only (a user's pulumi downloads the real ones; see docs/stand-in-plugins.md).
+  await installStandIns({ pulumiHome: paths.pulumiHome, pulumiBinDir: bin });
   if (!existsSync(paths.passphraseFile)) writePrivateFile(paths.passphraseFile, `${randomBytes(24).toString("hex")}\n`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -4,6 +4,7 @@ import { startFlyApi, type LocalFlyApi } from "../flyapi";
 import { FakeAnthropic } from "../fakes/fake-anthropic";
 import { FakeTwilio } from "../fakes/fake-twilio";
 import { ensureServiceImages, serviceImageTags } from "../images/service-images";
+import { startRegistry } from "../images/registry";
 import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO } from "./fake-values";
 import { FlyApiBackend } from "../proxy/flyapi-backend";
 import { SandboxProxy } from "../proxy/proxy";
@@ -42,6 +43,8 @@ export interface SandboxOptions {
 
 export interface RunningSandbox {
   apiUrl: string;
+  /** The image registry `pulumi up` pushes to (textslash:imageRegistry): http://127.0.0.1:<port>. */
+  registryUrl: string;
   proxyUrl: string;
   twilioUrl: string;
   token: string;
@@ -72,6 +75,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     }
   };
   try {
+    // Where the program pushes the images it builds, as it pushes to registry.fly.io on Fly.
+    const registry = await startRegistry({ dir: path.join(options.stateDir, "registry") });
+    closers.push(() => registry.stop());
+
     const twilio = new FakeTwilio({ ...FAKE_TWILIO });
     const twilioUrl = await twilio.start(options.ports?.twilio ?? 0);
     closers.push(() => twilio.stop());
@@ -145,9 +152,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     apiUrl = api.url;
     closers.push(() => api.close());
-    log(`[sandbox] Fly API ${api.url}, proxy ${proxyUrl}, fake Twilio ${twilioUrl}`);
+    log(`[sandbox] Fly API ${api.url}, proxy ${proxyUrl}, fake Twilio ${twilioUrl}, image registry ${registry.url}`);
     return {
-      apiUrl, proxyUrl, twilioUrl, token: options.token, api, mode, runtime, proxy, twilio, ...(anthropic ? { anthropic } : {}),
+      apiUrl, registryUrl: registry.url, proxyUrl, twilioUrl, token: options.token, api, mode, runtime, proxy, twilio, ...(anthropic ? { anthropic } : {}),
       pids: () => machines.pids(), close,
     };
   } catch (error) {

@@ -29,6 +29,8 @@ export type SandboxPaths = ReturnType<typeof sandboxPaths>;
 export const daemonInfoSchema = z.object({
   pid: z.number().int().positive(),
   apiUrl: z.url(),
+  /** Absent in the daemon.json of a daemon started before the sandbox had an image registry. */
+  registryUrl: z.url().optional(),
   proxyUrl: z.url(),
   twilioUrl: z.url(),
   token: z.string().min(1),

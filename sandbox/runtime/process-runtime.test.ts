@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../testing/wait-for";
 import { serviceForImage } from "./images";
 import { ProcessRuntime } from "./process-runtime";
 
@@ -31,6 +32,9 @@ describe("serviceForImage", () => {
     ["ghcr.io/sendtwothreeyears/textslash-relay:latest", "relay"],
     ["registry.fly.io/x/textslash-vm@sha256:abc", "vm"],
     ["textslash-vm", "vm"],
+    // As `pulumi up` pushes what it builds: {registry}/{app}@digest.
+    ["127.0.0.1:5000/sandbox-relay@sha256:abc", "relay"],
+    ["127.0.0.1:5000/sandbox-vm@sha256:abc", "vm"],
     ["nginx:1.27", undefined],
     ["ghcr.io/x/textslash-vm-extra:1", undefined],
   ])("%s → %s", (image, kind) => expect(serviceForImage(image)).toBe(kind));
@@ -93,8 +97,9 @@ describe("ProcessRuntime", () => {
     // Without its shared token the VM refuses to start and exits with code 1.
     const broken = { ...vmSpec(), id: "m_fakevm2", secrets: { ANTHROPIC_API_KEY: "fake-anthropic-key" } };
     await runtime.start(broken);
-    for (let i = 0; i < 100 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    // A loaded machine takes a while to start node and tsx: wait for the exit, however long it takes.
+    await waitFor("the broken VM's exit to be reported", () => exits.length > 0, 90_000);
     expect(exits).toEqual([["m_fakevm2", 1]]);
     expect(runtime.isRunning("m_fakevm2")).toBe(false);
-  }, 60_000);
+  }, 180_000);
 });

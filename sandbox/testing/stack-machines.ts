@@ -21,8 +21,8 @@ export function stackMachines(prefix: string, overrides: Record<string, string> 
     prefix,
   );
   return {
-    relay: { app: `${prefix}-relay`, ips: [...RELAY_IPS], config: relayMachineConfig(settings) },
-    vm: { app: `${prefix}-vm`, ips: [...VM_IPS], config: vmMachineConfig(settings) },
+    relay: { app: `${prefix}-relay`, ips: [...RELAY_IPS], config: relayMachineConfig(settings, settings.relayImage || "registry.example/textslash-relay:test") },
+    vm: { app: `${prefix}-vm`, ips: [...VM_IPS], config: vmMachineConfig(settings, settings.vmImage || "registry.example/textslash-vm:test") },
   };
 }
 

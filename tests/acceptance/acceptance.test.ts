@@ -31,7 +31,7 @@ describe("the acceptance suite", () => {
     ]);
     expect(await target.listApps()).toEqual([]);
     expect(lines.filter((l) => l.includes("FAILED"))).toEqual([]);
-  }, 900_000);
+  }, 1_800_000); // up builds and pushes both images first
 
   it("without credentials says it did not run, names what is missing (never a value) and exits 2", () => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TWILIO_AUTH_TOKEN: "fake-twilio-token-value" };

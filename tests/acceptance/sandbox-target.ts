@@ -20,9 +20,14 @@ export async function sandboxTarget(log: (line: string) => void = () => undefine
   const fly = new FlyClient({ token: TOKEN, baseUrl: sandbox.apiUrl, env: {} });
   return {
     describe: `the local sandbox (Fly API ${sandbox.apiUrl}, proxy ${sandbox.proxyUrl})`,
+    standInPlugins: true,
     cliEnv: { FLY_API_URL: sandbox.apiUrl, FLY_API_TOKEN: TOKEN, FLY_PROXY_URL: sandbox.proxyUrl },
     config: {
       plain: {
+        // `up` builds the checkout's images and pushes them to the sandbox's registry, as on Fly to
+        // registry.fly.io; the VM's takes Debian's chromium (Playwright's download is out of reach).
+        "textslash:imageRegistry": sandbox.registryUrl,
+        "textslash:vmBrowser": "debian",
         "textslash:twilioAccountSid": FAKE_TWILIO.accountSid,
         "textslash:twilioWhatsappNumber": SANDBOX_WHATSAPP_NUMBER,
         "textslash:allowedPhoneNumbers": SANDBOX_PHONE,

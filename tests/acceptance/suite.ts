@@ -8,7 +8,8 @@ import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twili
 import { createEngineProject, type EngineProject } from "../engine/harness";
 import type { AcceptanceTarget } from "./target";
 
-const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"];
+/** The program and the services it builds, as a user's checkout has them. */
+const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json", "services/relay", "services/vm"];
 const ASLEEP = new Set(["stopped", "suspended"]);
 
 export interface AcceptanceReport {
@@ -57,7 +58,7 @@ export async function runAcceptance(target: AcceptanceTarget, log: (line: string
   };
 
   log(`[acceptance] target: ${target.describe}; stack prefix ${prefix}`);
-  const project = await createEngineProject({ copyFromRepo: PROGRAM_FILES, stackName: prefix, env: target.cliEnv });
+  const project = await createEngineProject({ copyFromRepo: PROGRAM_FILES, stackName: prefix, env: target.cliEnv, standIns: target.standInPlugins });
   let failure: unknown;
   try {
     await project.stack.setAllConfig({

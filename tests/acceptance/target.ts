@@ -7,6 +7,11 @@ export interface AcceptanceTarget {
   describe: string;
   /** Environment of the pulumi CLI (and so of the providers): FLY_API_TOKEN, FLY_API_URL, FLY_PROXY_URL. */
   cliEnv: Record<string, string>;
+  /**
+   * Run the random/command/docker plugins as this workplace's stand-ins (the sandbox, where plugins
+   * cannot be downloaded) or let the CLI download the real ones, as for any user (real Fly).
+   */
+  standInPlugins: boolean;
   /** Stack config besides the prefix. */
   config: { plain: Record<string, string>; secret: Record<string, string> };
   twilio: { accountSid: string; authToken: string; number: string; phone: string };
@@ -75,7 +80,9 @@ export function flyTarget(env: Record<string, string | undefined>): AcceptanceTa
   };
   return {
     describe: `real Fly (organization ${org}) and Twilio`,
-    cliEnv: { FLY_API_TOKEN: need("FLY_API_TOKEN") },
+    // The real plugins, downloaded on first use as a user's CLI does (the harness turns that off).
+    standInPlugins: false,
+    cliEnv: { FLY_API_TOKEN: need("FLY_API_TOKEN"), PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "false" },
     config: {
       plain: {
         "textslash:org": org,

@@ -83,7 +83,7 @@ describe("parseSettings", () => {
   // problem with what is allowed, and the command that fixes it.
   it.each([
     { case: "an unknown region", raw: { region: "zzz" }, key: "region", problem: ["\"zzz\" is not a Fly region", FLY_REGION_CODES.join(", "), "fly.io/docs/reference/regions"], fix: "pulumi config set textslash:region ord" },
-    { case: "a malformed image reference", raw: { relayImage: "Ghcr.io/Owner/App:1.0 " }, key: "relayImage", problem: ["is not an image reference"], fix: "pulumi config set textslash:relayImage ghcr.io/sendtwothreeyears/textslash-relay:latest" },
+    { case: "a malformed image reference", raw: { relayImage: "Ghcr.io/Owner/App:1.0 " }, key: "relayImage", problem: ["is not an image reference"], fix: "pulumi config rm textslash:relayImage (up then builds services/relay), or pulumi config set textslash:relayImage ghcr.io/<you>/textslash-relay:<tag>" },
     { case: "a malformed digest", raw: { vmImage: "ghcr.io/owner/vm@sha256:abc123" }, key: "vmImage", problem: ["is not an image reference"], fix: "pulumi config set textslash:vmImage" },
     { case: "a digest of the wrong length", raw: { vmImage: "ghcr.io/owner/vm@sha256:" + "a".repeat(40) }, key: "vmImage", problem: ["malformed sha256 digest", "64 lower-case hex digits"], fix: "pulumi config set textslash:vmImage" },
     { case: "a non-HTTP flyApiUrl", raw: { flyApiUrl: "ftp://api.machines.dev" }, key: "flyApiUrl", problem: ["\"ftp://api.machines.dev\" is not an http:// or https:// URL"], fix: "pulumi config rm textslash:flyApiUrl" },

@@ -18,19 +18,27 @@ interface Created {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  provider: string | undefined;
 }
 const created: Created[] = [];
+const invoked: { token: string; inputs: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
+        created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         // As the providers do: a volume's id is its Fly volume id, a machine's its machine id.
         const id = args.type.endsWith(":FlyVolume") ? "vol_1" : args.type.endsWith(":FlyMachine") ? `${args.name}-mid` : `${args.name}-id`;
-        return { id, state: { ...args.inputs, name: args.inputs.name, version: 1, volumeId: "vol_1", machineId: `${args.name}-mid`, value: "fake-shared" } };
+        return {
+          id,
+          state: { ...args.inputs, name: args.inputs.name, version: 1, volumeId: "vol_1", machineId: `${args.name}-mid`, result: "fake-shared", repoDigest: `built/${args.name}@sha256:fake` },
+        };
       },
-      call: () => ({}),
+      call: (args) => {
+        invoked.push({ token: args.token, inputs: args.inputs });
+        return args.token === "docker:index/getRegistryImage:getRegistryImage" ? { name: args.inputs.name, sha256Digest: `sha256:${"a".repeat(64)}` } : {};
+      },
     },
     "textslash",
     "unit",
@@ -43,9 +51,9 @@ function unwrapSecret(v: unknown): Record<string, unknown> {
   return "value" in o && Object.keys(o).length === 2 ? (o.value as Record<string, unknown>) : o;
 }
 
-async function build() {
+async function build(extra: Record<string, string> = {}, name = "textslash") {
   const settings = parseSettings(
-    { twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" },
+    { twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001", ...extra },
     { twilioAuthToken: true, anthropicApiKey: true },
     "unit",
   );
@@ -55,7 +63,7 @@ async function build() {
     githubToken: pulumi.secret(""),
     flyApiToken: pulumi.secret(""),
   };
-  const stack = new TextslashStack("textslash", { settings, secrets });
+  const stack = new TextslashStack(name, { settings, secrets });
   await new Promise<void>((done) => {
     pulumi.all([stack.relay.machine.urn, stack.vm.machine.urn, stack.deploymentCheck.urn]).apply(() => done());
   });
@@ -70,6 +78,7 @@ describe("TextslashStack", () => {
       [
         "relay",
         "relay-app",
+        "relay-image",
         "relay-ip-private_v6",
         "relay-ip-shared_v4",
         "relay-ip-v6",
@@ -79,9 +88,12 @@ describe("TextslashStack", () => {
         "textslash",
         "textslash-data-loss-guard",
         "textslash-deployment-check",
+        "textslash-fly-api",
+        "textslash-images",
         "textslash-relay-shared-token",
         "vm",
         "vm-app",
+        "vm-image",
         "vm-ip-private_v6",
         "vm-machine",
         "vm-secrets",
@@ -89,6 +101,34 @@ describe("TextslashStack", () => {
       ].sort(),
     );
     expect(byType("FlyApp").map((c) => c.inputs.name).sort()).toEqual(["unit-relay", "unit-vm"]);
+    // The relay↔VM token: @pulumi/random's RandomPassword, replaced when textslash:tokenRotation changes.
+    expect(created.find((c) => c.name === "textslash-relay-shared-token")).toMatchObject({
+      type: "random:index/randomPassword:RandomPassword",
+      inputs: { length: 48, special: false, keepers: { tokenRotation: "" } },
+    });
+    // Dynamic resources run under an explicit pulumi-nodejs provider configured with the Fly API settings only.
+    const flyApi = created.find((c) => c.name === "textslash-fly-api")!;
+    expect(flyApi.type).toBe("pulumi:providers:pulumi-nodejs");
+    expect(Object.keys(flyApi.inputs).sort()).toEqual(["textslash:flyApiToken", "textslash:flyApiUrl"]);
+    const dynamic = created.filter((c) => c.type.startsWith("pulumi-nodejs:dynamic"));
+    expect(dynamic.length).toBeGreaterThan(10);
+    for (const d of dynamic) expect(d.provider, d.name).toMatch(/pulumi:providers:pulumi-nodejs::textslash-fly-api::/);
+    // Images: built from services/ and pushed to registry.fly.io/{app} with the Fly token; each
+    // machine runs the pushed digest (repoDigest).
+    const relayImage = created.find((c) => c.name === "relay-image")!;
+    expect(relayImage).toMatchObject({
+      type: "docker:index/image:Image",
+      inputs: { imageName: "registry.fly.io/unit-relay:latest", build: { context: "services/relay", platform: "linux/amd64" } },
+    });
+    // The password (the Fly token) makes the registry input a secret.
+    expect(relayImage.inputs.registry).toHaveProperty("4dabf18193072939515e22adb298388d");
+    expect(unwrapSecret(relayImage.inputs.registry)).toEqual({ server: "registry.fly.io", username: "x", password: "" });
+    expect(created.find((c) => c.name === "vm-image")!.inputs).toMatchObject({ imageName: "registry.fly.io/unit-vm:latest", build: { context: "services/vm", args: { BROWSER: "playwright" } } });
+    expect(created.find((c) => c.name === "textslash-images")).toMatchObject({ type: "pulumi:providers:docker" });
+    for (const image of created.filter((c) => c.type === "docker:index/image:Image")) expect(image.provider).toMatch(/pulumi:providers:docker::textslash-images::/);
+    expect((created.find((c) => c.name === "relay-machine")!.inputs as { config: { image: string } }).config.image).toBe("built/relay-image@sha256:fake");
+    expect((created.find((c) => c.name === "vm-machine")!.inputs as { config: { image: string } }).config.image).toBe("built/vm-image@sha256:fake");
+    expect(invoked).toEqual([]);
     const vmMachine = created.find((c) => c.name === "vm-machine")!.inputs as { config: Record<string, unknown> };
     expect(vmMachine.config).toMatchObject({
       env: { PORT: "3001", RELAY_CALLBACK_URL: "http://unit-relay.internal:3000" },
@@ -121,6 +161,25 @@ describe("TextslashStack", () => {
       "TWILIO_AUTH_TOKEN",
       "TWILIO_WHATSAPP_NUMBER",
     ]);
+  }, 30_000);
+
+  it("runs a published image by the digest the registry gives for it, and builds nothing for that service", async () => {
+    created.length = 0;
+    invoked.length = 0;
+    await build({ prefix: "pub", relayImage: "ghcr.io/someone/textslash-relay:2.0" }, "pub");
+    expect(invoked).toEqual([{ token: "docker:index/getRegistryImage:getRegistryImage", inputs: { name: "ghcr.io/someone/textslash-relay:2.0" } }]);
+    expect(created.filter((c) => c.type === "docker:index/image:Image").map((c) => c.name)).toEqual(["vm-image"]);
+    expect((created.find((c) => c.name === "relay-machine")!.inputs as { config: { image: string } }).config.image).toBe(`ghcr.io/someone/textslash-relay@sha256:${"a".repeat(64)}`);
+  }, 30_000);
+
+  it("runs a published image given by digest as it is: no lookup (the provider cannot parse a tagless digest reference)", async () => {
+    created.length = 0;
+    invoked.length = 0;
+    const pinned = `ghcr.io/someone/textslash-vm@sha256:${"b".repeat(64)}`;
+    await build({ prefix: "dig", vmImage: pinned }, "dig");
+    expect(invoked).toEqual([]);
+    expect(created.filter((c) => c.type === "docker:index/image:Image").map((c) => c.name)).toEqual(["relay-image"]);
+    expect((created.find((c) => c.name === "vm-machine")!.inputs as { config: { image: string } }).config.image).toBe(pinned);
   }, 30_000);
 
   it("refuses a public address on the private VM", () => {

@@ -43,7 +43,7 @@ describe("the message path on the real images with the real Claude Code", () => 
     await waitFor("the idle VM to stop", () => e2e.machine(vmApp).state === "stopped", 120_000, 500);
     expect(runtime().isRunning(vm.id)).toBe(false);
     expect(e2e.lines.some((l) => l.includes(`started container`) && l.includes("localhost/textslash-relay:sandbox"))).toBe(true);
-  }, 900_000);
+  }, 1_800_000); // up builds and pushes both images first
 
   it("a message that starts with '-' is the prompt, not an option of claude: '--version' gets the model's answer", async () => {
     expect((await e2e.send("--version")).status).toBe(200);

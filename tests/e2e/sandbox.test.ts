@@ -5,6 +5,8 @@
 // Then: the VM sleeps again, a second message continues the same session, a relay update under
 // traffic loses no acknowledged message (the VM is cut off meanwhile, so they wait in the relay's
 // outbox across the restart), and destroy leaves no process and an empty API.
+import { appendFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_PHONE } from "../../sandbox/daemon/fake-values";
 import { pidAlive } from "../../sandbox/daemon/state";
@@ -34,7 +36,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     expect(e2e.sandbox.runtime.isRunning(relay.id)).toBe(true);
     const vm = machine(vmApp);
     await waitFor("the idle VM to be stopped", () => machine(vmApp).state === "stopped" && !e2e.sandbox.runtime.isRunning(vm.id), 30_000);
-  }, 240_000);
+  }, 1_800_000); // up builds and pushes both images (the VM image is 2 GB)
 
   it("a message wakes the VM, fake claude answers turn 1 and the reply reaches the fake Twilio; the VM sleeps again", async () => {
     const vmId = machine(vmApp).id;
@@ -55,7 +57,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     expect(e2e.lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")), "the proxy woke the VM once per message").toHaveLength(2);
   }, 120_000);
 
-  it("a relay image update under traffic restarts the relay and loses no acknowledged message, even one still in its outbox", async () => {
+  it("a relay update (its source edited, the image rebuilt) under traffic restarts the relay and loses no acknowledged message, even one still in its outbox", async () => {
     const relayBefore = machine(relayApp);
     const pidBefore = e2e.sandbox.runtime.pidOf(relayBefore.id);
     // Cut the VM off first, so acknowledged messages are certainly waiting in the relay's outbox (on its
@@ -66,7 +68,8 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     const outbox = e2e.relayOutbox();
     await waitFor("the held message in the relay's outbox", () => outbox().some((m) => m.includes(held)), 10_000);
 
-    await pulumi(["config", "set", "textslash:relayImage", "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2"]);
+    // As a user ships a change: edit services/relay, `pulumi up` builds and pushes its image and rolls the relay.
+    await appendFile(path.join(e2e.project.dir, "services", "relay", "src", "server.ts"), "// a change shipped by tests/e2e/sandbox.test.ts\n");
     const acknowledged: string[] = [held];
     let deploying = true;
     const traffic = (async () => {
@@ -87,7 +90,9 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     }
     await traffic;
     const relayAfter = machine(relayApp);
-    expect(relayAfter).toMatchObject({ id: relayBefore.id, state: "started", image: "ghcr.io/sendtwothreeyears/textslash-relay:sandbox-v2" });
+    expect(relayAfter).toMatchObject({ id: relayBefore.id, state: "started" });
+    expect(relayAfter.image).toMatch(new RegExp(`^${new URL(e2e.sandbox.registryUrl).host.replace(/\./g, "\\.")}/${relayApp}@sha256:[0-9a-f]{64}$`));
+    expect(relayAfter.image).not.toBe(relayBefore.image);
     expect(e2e.sandbox.runtime.pidOf(relayBefore.id)).not.toBe(pidBefore);
     expect(acknowledged.length).toBeGreaterThanOrEqual(4);
     // The new relay process found them in the outbox; none could reach the VM yet.
@@ -98,7 +103,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 120_000);
     for (const text of acknowledged) expect(repliesTo(text).length, text).toBeGreaterThanOrEqual(1);
     await waitFor("the relay's outbox to empty", () => outbox().length === 0, 10_000);
-  }, 300_000);
+  }, 1_800_000);
 
   it("destroy (allowDataLoss recorded first) leaves no process and an empty API; no secret shows anywhere", async () => {
     const pidsBefore = e2e.sandbox.pids();

@@ -79,8 +79,8 @@ describe("taking over a deployment made by the setup script", () => {
     expect(st.ips.filter((ip) => ip.app === s.vmApp).map((ip) => ip.type)).toEqual(["private_v6"]);
     // Converged to the stack's config: images, and the script's stray secrets (which would
     // override the machines' env) are gone.
-    expect(st.machines.find((m) => m.id === before.vmMachine)?.image).toBe("registry.example/textslash-vm:v1");
-    expect(st.machines.find((m) => m.id === before.relayMachine)?.image).toBe("registry.example/textslash-relay:v1");
+    expect(st.machines.find((m) => m.id === before.vmMachine)?.image).toBe(s.published.vm.pinned);
+    expect(st.machines.find((m) => m.id === before.relayMachine)?.image).toBe(s.published.relay.pinned);
     expect(st.secrets[s.relayApp]!.names).not.toContain("CLAUDE_HOST");
     expect(st.secrets[s.vmApp]!.names).not.toContain("RELAY_CALLBACK_URL");
 

@@ -73,7 +73,7 @@ describe("backups and restore of /data", () => {
   it("a new stack of the same prefix, in another region, restores /data from that snapshot", async () => {
     const project = await createEngineProject({ copyFromRepo: programFiles, stackName: "bak-restored", env: stackEnv(s.api.url) });
     try {
-      await project.stack.setAllConfig(stackConfig("bak", { region: "lax", restoreFromSnapshot: lastSnapshot }));
+      await project.stack.setAllConfig(stackConfig("bak", s.images, { region: "lax", restoreFromSnapshot: lastSnapshot }));
       const up = await project.cli(["up", "--yes", "--skip-preview"]);
       expect(up.code, up.stdout + up.stderr).toBe(0);
       const restored = liveVmVolumes();

@@ -6,6 +6,7 @@ import { startFlyApi, type LocalFlyApi, type RequestLogEntry } from "../../sandb
 import { FlyClient } from "../../components/fly/client";
 import { createEngineProject, type CliOptions, type EngineProject } from "./harness";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
+import { startTestRegistry, type Published, type TestRegistry } from "./test-registry";
 
 export const flyToken = "fake-fly-token";
 
@@ -21,6 +22,8 @@ export const fakeSecrets = {
 
 /** The program's files, as a user's checkout has them. */
 export const programFiles = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"];
+/** What `up` builds by default: the services' build contexts. */
+export const serviceFiles = ["services/relay", "services/vm"];
 
 export interface FlyStack {
   api: LocalFlyApi;
@@ -30,6 +33,14 @@ export interface FlyStack {
   vmApp: string;
   /** A client straight to the local API, for changes "behind Pulumi's back". */
   fly: FlyClient;
+  /** The stack's image registry (textslash:imageRegistry). */
+  registry: TestRegistry;
+  /** The published images the stack runs (unless it builds services/): textslash-relay:v1, textslash-vm:v1. */
+  published: { relay: Published; vm: Published };
+  /** The image settings this stack was configured with (for a second stack beside it). */
+  images: StackImages;
+  /** Publishes a new image for the relay or the VM; set its `ref` as textslash:relayImage / vmImage. */
+  publish(service: "relay" | "vm", tag: string): Promise<Published>;
   /** Everything the CLI printed so far (scanned for secrets at the end). */
   transcript: string[];
   /** The local API's own log lines. */
@@ -48,6 +59,11 @@ export interface FlyStackOptions {
   config?: Record<string, string>;
   /** Extra environment for the CLI and the provider process. */
   env?: Record<string, string>;
+  /**
+   * Build services/relay and services/vm from the checkout (the default of a real stack) instead
+   * of running published test images. Slow: real image builds.
+   */
+  buildImages?: boolean;
 }
 
 /** The CLI's environment for a stack on the local Fly API at `apiUrl`. */
@@ -56,8 +72,15 @@ export function stackEnv(apiUrl: string): Record<string, string> {
   return { FLY_API_URL: apiUrl, FLY_API_TOKEN: flyToken, TEXTSLASH_DEPLOYMENT_CHECK: "skip" };
 }
 
+/** Where a stack's images come from: a registry, and the published refs it runs unless it builds services/. */
+export interface StackImages {
+  registry: string;
+  relay?: string;
+  vm?: string;
+}
+
 /** A whole stack config with fake values; `extra` holds textslash:* settings without the namespace. */
-export function stackConfig(prefix: string, extra: Record<string, string> = {}): ConfigMap {
+export function stackConfig(prefix: string, images: StackImages, extra: Record<string, string> = {}): ConfigMap {
   return {
     "textslash:prefix": { value: prefix },
     "textslash:twilioAccountSid": { value: fakeAccountSid },
@@ -66,8 +89,11 @@ export function stackConfig(prefix: string, extra: Record<string, string> = {}):
     "textslash:allowedPhoneNumbers": { value: "+15550000001" },
     "textslash:anthropicApiKey": { value: fakeSecrets.anthropicApiKey, secret: true },
     "textslash:githubToken": { value: fakeSecrets.githubToken, secret: true },
-    "textslash:relayImage": { value: "registry.example/textslash-relay:v1" },
-    "textslash:vmImage": { value: "registry.example/textslash-vm:v1" },
+    "textslash:imageRegistry": { value: images.registry },
+    ...(images.relay && images.vm
+      ? { "textslash:relayImage": { value: images.relay }, "textslash:vmImage": { value: images.vm } }
+      : // Offline builds take Debian's chromium (Playwright's download is out of reach here).
+        { "textslash:vmBrowser": { value: "debian" } }),
     ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`textslash:${k}`, { value: v }])),
   };
 }
@@ -75,13 +101,17 @@ export function stackConfig(prefix: string, extra: Record<string, string> = {}):
 export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack> {
   const apiLog: string[] = [];
   const api = await startFlyApi({ port: 0, token: flyToken, log: (line: string) => apiLog.push(line) });
+  const registry = await startTestRegistry();
+  const publish = async (service: "relay" | "vm", tag: string) => registry.publish(`textslash-${service}`, tag);
+  const published = options.buildImages ? { relay: undefined, vm: undefined } : { relay: await publish("relay", "v1"), vm: await publish("vm", "v1") };
+  const images: StackImages = { registry: registry.address, relay: published.relay?.ref, vm: published.vm?.ref };
   const project = await createEngineProject({
-    copyFromRepo: programFiles,
+    copyFromRepo: options.buildImages ? [...programFiles, ...serviceFiles] : programFiles,
     stackName: options.stackName,
     env: { ...stackEnv(api.url), ...options.env },
   });
   const prefix = options.stackName.toLowerCase();
-  await project.stack.setAllConfig(stackConfig(prefix, options.config));
+  await project.stack.setAllConfig(stackConfig(prefix, images, options.config));
   const transcript: string[] = [];
   const cli = async (args: string[], cliOptions?: CliOptions) => {
     const result = await project.cli(args, cliOptions);
@@ -95,6 +125,10 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     relayApp: `${prefix}-relay`,
     vmApp: `${prefix}-vm`,
     fly: new FlyClient({ config: { apiUrl: api.url, apiToken: flyToken } }),
+    registry,
+    published: published as { relay: Published; vm: Published },
+    images,
+    publish,
     transcript,
     apiLog,
     cli,
@@ -109,6 +143,7 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     async close() {
       await api.close();
       await project.cleanup();
+      await registry.stop();
     },
   };
 }

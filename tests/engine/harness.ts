@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as automation from "@pulumi/pulumi/automation";
+import { installStandIns } from "../../sandbox/plugins/install";
 
 const run = promisify(execFile);
 
@@ -47,6 +48,11 @@ export interface EngineProjectOptions {
   stackName?: string;
   /** Extra environment for the CLI and the program (e.g. FLY_API_URL of a local Fly API). */
   env?: Record<string, string>;
+  /**
+   * Install the stand-in random/command/docker plugins into the project's PULUMI_HOME (default
+   * true). False gives the PULUMI_HOME of a user who has installed nothing.
+   */
+  standIns?: boolean;
 }
 
 export interface CliOptions {
@@ -77,9 +83,12 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
   const backend = join(dir, "backend");
   const home = join(dir, "pulumi-home");
   await Promise.all([mkdir(project), mkdir(backend), mkdir(home)]);
+  // The engine finds them as it finds any plugin, in $PULUMI_HOME/plugins (sandbox/plugins/install.ts).
+  if (options.standIns ?? true) await installStandIns({ pulumiHome: home, pulumiBinDir: binDir });
 
   for (const path of options.copyFromRepo ?? []) {
-    await cp(join(repoRoot, path), join(project, path), { recursive: true });
+    // A service's installed dependencies and build output are not part of a checkout (and .dockerignore leaves them out).
+    await cp(join(repoRoot, path), join(project, path), { recursive: true, filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src.slice(repoRoot.length)) });
   }
   for (const [path, content] of Object.entries(options.files ?? {})) {
     await mkdir(dirname(join(project, path)), { recursive: true });

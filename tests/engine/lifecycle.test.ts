@@ -3,7 +3,7 @@
 // Pulumi's back, the data-loss guard on destroy, destroy, and no secret anywhere. The steps share
 // one stack and run in order; each `it` states what the previous ones left behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { leakedSecrets, resourceIds, startFlyStack, writes, type FlyStack } from "./fly-stack";
+import { flyToken, leakedSecrets, resourceIds, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
 const newAnthropicKey = "fake-anthropic-key-rotated";
 
@@ -11,6 +11,7 @@ const newAnthropicKey = "fake-anthropic-key-rotated";
 describe("textslash stack lifecycle against the local Fly API", () => {
   let s: FlyStack;
   const ids = { relayMachine: "", vmMachine: "", vmVolume: "", relayVolume: "" };
+  let vmImage = "";
 
   const machineOf = (app: string) => {
     const found = s.api.state().machines.filter((m) => m.app === app && m.state !== "destroyed");
@@ -20,6 +21,8 @@ describe("textslash stack lifecycle against the local Fly API", () => {
 
   beforeAll(async () => {
     s = await startFlyStack({ stackName: "life" });
+    // The token as a user keeps it: an encrypted stack secret (FLY_API_TOKEN is set too, and loses).
+    await s.setConfig("flyApiToken", flyToken, true);
   }, 300_000);
 
   afterAll(async () => {
@@ -39,8 +42,9 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     const vm = machineOf(s.vmApp);
     ids.relayMachine = relay.id;
     ids.vmMachine = vm.id;
-    expect(relay).toMatchObject({ state: "started", image: "registry.example/textslash-relay:v1" });
-    expect(vm).toMatchObject({ state: "started", image: "registry.example/textslash-vm:v1" });
+    // Published images run by digest: what the registry held for the configured tag.
+    expect(relay).toMatchObject({ state: "started", image: s.published.relay.pinned });
+    expect(vm).toMatchObject({ state: "started", image: s.published.vm.pinned });
 
     const volumes = st.volumes.map((v) => ({ app: v.app, name: v.name, sizeGb: v.sizeGb, attachedMachineId: v.attachedMachineId }));
     expect(volumes.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
@@ -117,15 +121,37 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     expect(machineOf(s.relayApp)).toMatchObject({ id: ids.relayMachine, secretsVersion: before.secrets[s.relayApp]!.version });
   }, 300_000);
 
+  it("a new textslash:tokenRotation replaces the relay↔VM token: both apps' secrets change and each machine rolls once", async () => {
+    const before = s.api.state();
+    await s.setConfig("tokenRotation", "2026-12");
+    const preview = await s.cli(["preview", "--diff"]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/\+-random:index\/randomPassword:RandomPassword: \(replace\)/);
+    s.api.clearRequests();
+    await s.up();
+    const written = writes(s.api.requests());
+    for (const [app, machine] of [[s.relayApp, ids.relayMachine], [s.vmApp, ids.vmMachine]] as const) {
+      expect(written.filter((w) => w === `POST /v1/apps/${app}/secrets`), app).toHaveLength(1);
+      expect(written.filter((w) => w === `POST /v1/apps/${app}/machines/${machine}`), app).toHaveLength(1);
+      expect(s.api.state().secrets[app]!.version).toBeGreaterThan(before.secrets[app]!.version);
+    }
+    // Settled: the next up writes nothing.
+    s.api.clearRequests();
+    await s.up();
+    expect(writes(s.api.requests())).toEqual([]);
+  }, 300_000);
+
   it("a new vmImage updates the VM machine in place under a lease", async () => {
-    await s.setConfig("vmImage", "registry.example/textslash-vm:v2");
+    const v2 = await s.publish("vm", "v2");
+    await s.setConfig("vmImage", v2.ref);
     s.api.clearRequests();
     await s.up();
     const machinePath = `/v1/apps/${s.vmApp}/machines/${ids.vmMachine}`;
     // Exactly: take the lease, update with its nonce, give the lease back.
     expect(writes(s.api.requests())).toEqual([`POST ${machinePath}/lease`, `POST ${machinePath}`, `DELETE ${machinePath}/lease`]);
     for (const r of s.api.requests()) expect(r.status, `${r.method} ${r.path}`).toBeLessThan(300);
-    expect(machineOf(s.vmApp)).toMatchObject({ id: ids.vmMachine, image: "registry.example/textslash-vm:v2", state: "started" });
+    expect(machineOf(s.vmApp)).toMatchObject({ id: ids.vmMachine, image: v2.pinned, state: "started" });
+    vmImage = v2.pinned;
     const volume = s.api.state().volumes.find((v) => v.name === "vm_data");
     expect(volume).toMatchObject({ id: ids.vmVolume, attachedMachineId: ids.vmMachine });
 
@@ -153,7 +179,7 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     expect(written.filter((w) => w.includes(`/apps/${s.relayApp}/`))).toEqual([]);
     const vm = machineOf(s.vmApp);
     expect(vm.id).not.toBe(ids.vmMachine);
-    expect(vm).toMatchObject({ state: "started", image: "registry.example/textslash-vm:v2" });
+    expect(vm).toMatchObject({ state: "started", image: vmImage });
     expect(s.api.state().volumes.find((v) => v.name === "vm_data")).toMatchObject({ id: ids.vmVolume, attachedMachineId: vm.id });
     ids.vmMachine = vm.id;
     // The VM is private: the stray public address is released.
@@ -185,10 +211,10 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     // The generated relay↔VM token too: read it the way only an operator can (not recorded in
     // the transcript), then look for it everywhere else.
     const revealed = JSON.parse((await s.project.cli(["stack", "export", "--show-secrets"])).stdout) as {
-      deployment: { resources: { type: string; outputs?: { value?: { plaintext?: string } } }[] };
+      deployment: { resources: { type: string; outputs?: { result?: { plaintext?: string } } }[] };
     };
     // A revealed secret is {<secret signature>, plaintext: <the value, JSON-encoded>}.
-    const plaintext = revealed.deployment.resources.find((r) => r.type.endsWith("RandomToken"))?.outputs?.value?.plaintext;
+    const plaintext = revealed.deployment.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword")?.outputs?.result?.plaintext;
     const sharedToken = plaintext ? (JSON.parse(plaintext) as string) : "";
     expect(sharedToken.length).toBeGreaterThanOrEqual(32);
     for (const [where, text] of Object.entries(texts)) {
@@ -197,6 +223,31 @@ describe("textslash stack lifecycle against the local Fly API", () => {
     }
     // The scan can fail: the secret really is in the program's config, encrypted.
     expect(texts.state).toContain("ciphertext");
+  }, 300_000);
+
+  it("no provider's state holds the stack's configuration: the Fly token is in the Fly API provider only, encrypted", async () => {
+    type StateResource = { urn: string; type: string; inputs?: Record<string, unknown> };
+    const resources = (JSON.parse(await s.project.readStateFile()) as { checkpoint: { latest: { resources: StateResource[] } } }).checkpoint.latest.resources;
+    const providers = resources.filter((r) => r.type.startsWith("pulumi:providers:"));
+    // No default pulumi-nodejs provider, which the engine would configure with every key of the stack.
+    const nodejs = providers.filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    expect(nodejs.map((r) => r.urn.split("::").pop())).toEqual(["textslash-fly-api"]);
+    expect(Object.keys(nodejs[0]!.inputs ?? {}).sort()).toEqual(["textslash:flyApiToken", "textslash:flyApiUrl"]);
+    expect(nodejs[0]!.inputs!["textslash:flyApiToken"]).toHaveProperty("ciphertext");
+    for (const p of providers) {
+      const keys = Object.keys(p.inputs ?? {}).filter((k) => k.startsWith("textslash:"));
+      expect(keys.filter((k) => k !== "textslash:flyApiToken" && k !== "textslash:flyApiUrl"), p.urn).toEqual([]);
+    }
+    // The registry password given to docker (the same token) is only ever a secret: the docker
+    // provider's registryAuth, and each image's registry input (with published images, the stack
+    // has the provider only).
+    const dockerProvider = providers.find((r) => r.type === "pulumi:providers:docker")!;
+    expect(dockerProvider.inputs!.registryAuth).toHaveProperty("ciphertext");
+    for (const image of resources.filter((r) => r.type === "docker:index/image:Image")) expect(image.inputs!.registry, image.urn).toHaveProperty("password.ciphertext");
+    // The ciphertext really is the token (decrypted the way only an operator can).
+    const revealed = JSON.parse((await s.project.cli(["stack", "export", "--show-secrets"])).stdout) as { deployment: { resources: StateResource[] } };
+    const token = revealed.deployment.resources.find((r) => r.urn.endsWith("::textslash-fly-api"))!.inputs!["textslash:flyApiToken"] as { plaintext: string };
+    expect(JSON.parse(token.plaintext)).toBe(flyToken);
   }, 300_000);
 
   it("with allowDataLoss recorded by an up, destroy leaves nothing of the stack", async () => {

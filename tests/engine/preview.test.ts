@@ -24,7 +24,8 @@ describe("textslash program: preview", () => {
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     const port = (server.address() as AddressInfo).port;
     project = await createEngineProject({
-      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"],
+      // The services too: by default the program builds their images (the preview does not build).
+      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json", "services/relay", "services/vm"],
       stackName: "Demo_Stack",
       // The Fly token from the environment, as most users give it: the optional flyApiToken key
       // stays unset, which the engine must accept.
@@ -48,9 +49,11 @@ describe("textslash program: preview", () => {
   it("plans the relay and VM objects, shows no secret and only reads whether the app names are free", async () => {
     const preview = await project.stack.preview({ diff: true });
     // stack + TextslashStack + token + 2 services + 2 apps + 2 secrets + 4 IPs (3 relay, 1 VM) + 2 volumes + 2 machines
-    // + the data-loss guard + the deployment check = 19
-    expect(preview.changeSummary).toEqual({ create: 19 });
-    for (const name of ["demo-stack-relay", "demo-stack-vm", "vm_data", "relay_data", "/data/relay", "http://demo-stack-vm.flycast", "https://demo-stack-relay.fly.dev"]) {
+    // + the data-loss guard + the deployment check + the Fly API provider + the image registry's docker provider
+    // + 2 images = 23
+    expect(preview.changeSummary).toEqual({ create: 23 });
+    for (const name of ["demo-stack-relay", "demo-stack-vm", "vm_data", "relay_data", "/data/relay", "http://demo-stack-vm.flycast", "https://demo-stack-relay.fly.dev",
+      "registry.fly.io/demo-stack-relay:latest", "registry.fly.io/demo-stack-vm:latest", "services/relay", "services/vm"]) {
       expect(preview.stdout).toContain(name);
     }
     for (const secret of secretValues) {

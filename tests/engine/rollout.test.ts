@@ -26,11 +26,12 @@ describe("machine rollouts through the engine", () => {
     await s.fly.machines.stop(s.vmApp, vm.id);
     await s.fly.machines.waitForState(s.vmApp, vm.id, { state: "stopped", timeoutMs: 30_000 });
 
-    await s.setConfig("vmImage", "registry.example/textslash-vm:v2");
+    const v2 = await s.publish("vm", "v2");
+    await s.setConfig("vmImage", v2.ref);
     s.api.clearRequests();
     await s.up();
 
-    expect(machineOf(s.vmApp)).toMatchObject({ id: vm.id, state: "stopped", image: "registry.example/textslash-vm:v2" });
+    expect(machineOf(s.vmApp)).toMatchObject({ id: vm.id, state: "stopped", image: v2.pinned });
     const log = s.api.requests();
     const machinePath = `/v1/apps/${s.vmApp}/machines/${vm.id}`;
     expect(writes(log)).toEqual([`POST ${machinePath}/lease`, `POST ${machinePath}`, `DELETE ${machinePath}/lease`]);
@@ -42,7 +43,8 @@ describe("machine rollouts through the engine", () => {
 
   it("a rollout whose check fails names the check and its last output; the next up recovers", async () => {
     s.api.setFaults({ failingChecks: { health: "fake probe: connection refused" } });
-    await s.setConfig("relayImage", "registry.example/textslash-relay:v2");
+    const v2 = await s.publish("relay", "v2");
+    await s.setConfig("relayImage", v2.ref);
     const failed = await s.cli(["up", "--yes", "--skip-preview"]);
     expect(failed.code).not.toBe(0);
     const output = failed.stdout + failed.stderr;
@@ -51,7 +53,7 @@ describe("machine rollouts through the engine", () => {
 
     s.api.setFaults({});
     await s.up();
-    expect(machineOf(s.relayApp)).toMatchObject({ state: "started", image: "registry.example/textslash-relay:v2" });
+    expect(machineOf(s.relayApp)).toMatchObject({ state: "started", image: v2.pinned });
     const writesBefore = s.api.writeCount();
     await s.up();
     expect(s.api.writeCount() - writesBefore).toBe(0);
@@ -60,12 +62,14 @@ describe("machine rollouts through the engine", () => {
   it("after a failed rollout, reverting the config rolls the machine back (the state recorded what Fly runs)", async () => {
     const before = machineOf(s.relayApp);
     s.api.setFaults({ failingChecks: { health: "fake probe: v3 is broken" } });
-    await s.setConfig("relayImage", "registry.example/textslash-relay:v3");
+    const v3 = await s.publish("relay", "v3");
+    await s.setConfig("relayImage", v3.ref);
     const failed = await s.cli(["up", "--yes", "--skip-preview"]);
     expect(failed.code).not.toBe(0);
-    expect(machineOf(s.relayApp)).toMatchObject({ id: before.id, image: "registry.example/textslash-relay:v3" });
+    expect(machineOf(s.relayApp)).toMatchObject({ id: before.id, image: v3.pinned });
 
     s.api.setFaults({});
+    // The image it ran before, by digest (a published reference may name a digest instead of a tag).
     await s.setConfig("relayImage", before.image);
     await s.up();
     expect(machineOf(s.relayApp)).toMatchObject({ id: before.id, state: "started", image: before.image });

@@ -76,9 +76,16 @@ describe("workflow lint", () => {
     expect(src).toMatch(/^permissions:\n {2}contents: read$/m);
     // The CLI version is named only in package.json.
     expect(src).not.toMatch(/pulumi-version: *\d/);
-    // Every action pinned to a SHA or an exact x.y.z tag.
-    for (const m of src.matchAll(/uses: *(\S+)/g)) {
-      expect(m[1], `${file}: pin ${m[1]}`).toMatch(/@([0-9a-f]{40}|v\d+\.\d+\.\d+)$/);
+  });
+
+  it.each(["preview.yml", "deploy.yml", "publish-images.yml"])("%s pins every action by full commit SHA, pulumi/actions at v7", (file) => {
+    const src = readFileSync(join(workflowDir, file), "utf8");
+    const uses = [...src.matchAll(/uses: *(\S+)(.*)$/gm)];
+    expect(uses.length).toBeGreaterThan(0);
+    for (const [, ref, comment] of uses) {
+      expect(ref, `${file}: pin ${ref}`).toMatch(/@[0-9a-f]{40}$/);
+      expect(comment, `${file}: ${ref} names its version`).toMatch(/# v\d+\.\d+\.\d+/);
+      if (ref!.startsWith("pulumi/actions@")) expect(comment, "the current major of pulumi/actions").toMatch(/# v7\./);
     }
   });
 
@@ -92,5 +99,12 @@ describe("workflow lint", () => {
     const uses = [...src.matchAll(/uses: *(\S+)/g)].map((m) => m[1]);
     expect(uses.length).toBeGreaterThan(0);
     for (const u of uses) expect(u, `pin ${u} to a commit SHA`).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("no workflow builds images on push to main (the deploy's up builds them, so nothing races it)", () => {
+    const publish = readFileSync(join(workflowDir, "publish-images.yml"), "utf8");
+    expect(publish).not.toMatch(/branches:\s*\[?\s*main/);
+    const deploy = readFileSync(join(workflowDir, "deploy.yml"), "utf8");
+    expect(deploy).not.toMatch(/build-push-action|docker build/);
   });
 });

@@ -8,7 +8,7 @@ import { parseSettings } from "../../config";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 const settings = parseSettings({ twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+15550000000", allowedPhoneNumbers: "+15550001111" }, { twilioAuthToken: true, anthropicApiKey: true }, "cmp");
-const want: MachineConfig = { ...vmMachineConfig(settings), mounts: [{ volume: "vol_1", path: "/data" }] };
+const want: MachineConfig = { ...vmMachineConfig(settings, "registry.example/textslash-vm:v1"), mounts: [{ volume: "vol_1", path: "/data" }] };
 
 /** Fly's echo of `want`, as the local API (and, per fly-go's types, Fly) answers it. */
 const echo = (overrides: (w: Record<string, unknown>) => void = () => undefined): MachineConfig => {

@@ -244,13 +244,13 @@ describe("FlyMachine", () => {
       "drift",
     );
     await newApp("prov-drift");
-    for (const config of [relayMachineConfig(settings), vmMachineConfig(settings)]) {
+    for (const config of [relayMachineConfig(settings, "registry.example/textslash-relay:v1"), vmMachineConfig(settings, "registry.example/textslash-vm:v1")]) {
       const inputs = { appName: "prov-drift", name: "m", region: "ord", config, adopt: false, providerVersion: 1 };
       const created = await machineProvider.create!(inputs);
       await expect(machineProvider.read!(created.id, created.outs)).resolves.toEqual({ id: created.id, props: created.outs });
       await machineProvider.delete!(created.id, created.outs);
     }
-    const inputs = { appName: "prov-drift", name: "m", region: "ord", config: vmMachineConfig(settings), adopt: false, providerVersion: 1 };
+    const inputs = { appName: "prov-drift", name: "m", region: "ord", config: vmMachineConfig(settings, "registry.example/textslash-vm:v1"), adopt: false, providerVersion: 1 };
     const created = await machineProvider.create!(inputs);
     const live = new FlyClient({ token, baseUrl: api.url });
     const lease = await live.leases.acquire("prov-drift", created.id, { ttlSeconds: 30 });

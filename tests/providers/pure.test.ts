@@ -21,7 +21,7 @@ describe("secret digests", () => {
 describe("machine diff", () => {
   it("ignores adopt (create-only), so turning textslash:adoptExisting off restarts no machine; a config change still updates", async () => {
     const settings = parseSettings({ twilioAccountSid: FAKE_ACCOUNT_SID, twilioWhatsappNumber: "+14155238886", allowedPhoneNumbers: "+15550000001" }, { twilioAuthToken: true, anthropicApiKey: true }, "unit");
-    const inputs = { appName: "unit-vm", name: "unit-vm-1", region: "ord", config: vmMachineConfig(settings), secretsVersion: 1, adopt: false, providerVersion: 1 };
+    const inputs = { appName: "unit-vm", name: "unit-vm-1", region: "ord", config: vmMachineConfig(settings, "registry.example/textslash-vm:v1"), secretsVersion: 1, adopt: false, providerVersion: 1 };
     const olds = { ...inputs, adopt: true, machineId: "m1" };
     expect(await machineProvider.diff!("m1", olds, inputs)).toMatchObject({ changes: false, replaces: [] });
     expect(await machineProvider.diff!("m1", olds, { ...inputs, secretsVersion: 2 })).toMatchObject({ changes: true, replaces: [] });
@@ -104,8 +104,8 @@ describe("sleepsWhenIdle", () => {
         { twilioAuthToken: true, anthropicApiKey: true },
         "sleep",
       );
-      expect(sleepsWhenIdle(relayMachineConfig(settings))).toBe(false);
-      expect(sleepsWhenIdle(vmMachineConfig(settings))).toBe(true);
+      expect(sleepsWhenIdle(relayMachineConfig(settings, "registry.example/textslash-relay:v1"))).toBe(false);
+      expect(sleepsWhenIdle(vmMachineConfig(settings, "registry.example/textslash-vm:v1"))).toBe(true);
     }
     expect(sleepsWhenIdle({ image: "x" })).toBe(false);
   });
