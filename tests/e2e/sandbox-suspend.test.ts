@@ -24,7 +24,7 @@ describe("the sandbox with the VM set to suspend when idle", () => {
     expect(e2e.lines.some((l) => l.startsWith(`[proxy] ${vmApp}/${vm.id}`) && l.includes("suspending (auto-stop)"))).toBe(true);
     const suspends = e2e.sandbox.api.requests().filter((r) => r.method === "POST" && r.path === `/v1/apps/${vmApp}/machines/${vm.id}/suspend`);
     expect(suspends.length).toBeGreaterThanOrEqual(1);
-  }, 240_000);
+  }, 1_800_000); // up builds and pushes both images (the VM image is 2 GB)
 
   it("a message resumes the suspended VM, the reply arrives, and the VM is suspended again", async () => {
     const vmId = e2e.machine(vmApp).id;

@@ -25,7 +25,7 @@ describe("npm run status in the sandbox", () => {
     await e2e.pulumi(["up", "--yes", "--skip-preview"]);
     const vm = e2e.machine(vmApp);
     await waitFor("the idle VM to be stopped", () => e2e.machine(vmApp).state === "stopped" && !e2e.sandbox.runtime.isRunning(vm.id), 30_000);
-  }, 300_000);
+  }, 1_800_000); // up builds and pushes both images (the VM image is 2 GB)
 
   afterAll(async () => {
     await e2e?.close();

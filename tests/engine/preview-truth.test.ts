@@ -57,7 +57,8 @@ describe("previews of in-place updates", () => {
   }, 600_000);
 
   it("a machine updated in place keeps its id known in the preview's outputs", async () => {
-    await s.setConfig("vmImage", "registry.example/textslash-vm:v2");
+    // A new published image (images are resolved to digests, so the tag must exist in the registry).
+    await s.setConfig("vmImage", (await s.publish("vm", "v2")).ref);
     // The deployment check runs again after a new machine config (its revision hashes the configs).
     expect(await plannedChanges()).toEqual(["update textslash-deployment-check", "update vm-machine"]);
     const preview = await s.cli(["preview", "--diff"]);
