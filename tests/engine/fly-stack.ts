@@ -171,3 +171,16 @@ export async function resourceIds(s: FlyStack): Promise<string[]> {
   const checkpoint = JSON.parse(await s.project.readStateFile()) as { checkpoint: { latest: { resources: { id?: string }[] } } };
   return checkpoint.checkpoint.latest.resources.flatMap((r) => (r.id ? [r.id] : []));
 }
+
+/** What the stack's two apps left on the local Fly API (after a destroy: every list empty). */
+export function leftOnFly(s: FlyStack): Record<"apps" | "machines" | "volumes" | "ips" | "secrets", unknown[]> {
+  const st = s.api.state();
+  const ours = (app: string) => app === s.relayApp || app === s.vmApp;
+  return {
+    apps: st.apps.filter(ours),
+    machines: st.machines.filter((m) => ours(m.app) && m.state !== "destroyed"),
+    volumes: st.volumes.filter((v) => ours(v.app)),
+    ips: st.ips.filter((ip) => ours(ip.app)),
+    secrets: Object.keys(st.secrets).filter(ours),
+  };
+}

@@ -10,7 +10,7 @@ import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podman } from "../../sandbox/images/podman";
-import { flyToken, startFlyStack, writes, type FlyStack } from "./fly-stack";
+import { flyToken, leftOnFly, startFlyStack, writes, type FlyStack } from "./fly-stack";
 
 describe("up builds and ships this checkout's services", () => {
   let s: FlyStack;
@@ -132,11 +132,7 @@ describe("up builds and ships this checkout's services", () => {
     await s.up();
     const result = await s.cli(["destroy", "--yes", "--skip-preview"]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    const st = s.api.state();
-    const ours = (app: string) => app === s.relayApp || app === s.vmApp;
-    expect(st.apps.filter(ours)).toEqual([]);
-    expect(st.machines.filter((m) => ours(m.app) && m.state !== "destroyed")).toEqual([]);
-    expect(st.volumes.filter((v) => ours(v.app))).toEqual([]);
+    expect(leftOnFly(s)).toEqual({ apps: [], machines: [], volumes: [], ips: [], secrets: [] });
     expect(await s.registry.digestOf(s.relayApp, "latest")).toBeDefined();
   }, 900_000);
 });
