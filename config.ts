@@ -49,7 +49,8 @@ export const settingsSchema = z.object({
     error: (iss) => `${shown(iss.input)} is not a number of shared CPUs Fly offers; choose ${SHARED_CPU_COUNTS.join(", ")} (shared-cpu-1x to -8x, ${FLY_SIZES_SOURCE})`,
   }).transform(Number).default(1),
   volumeSizeGb: wholeNumber("GB", VOLUME_MIN_GB, VOLUME_MAX_GB).default(3),
-  vmAutostop: z.enum(["stop", "suspend"], { error: (iss) => `${shown(iss.input)} is not stop or suspend` }).default("stop"),
+  // off: the VM is never put to sleep (a fleet's always-on tier); switching is an in-place machine update.
+  vmAutostop: z.enum(["stop", "suspend", "off"], { error: (iss) => `${shown(iss.input)} is not stop, suspend or off` }).default("stop"),
   allowDataLoss: boolean.default(false),
   snapshotRetentionDays: wholeNumber("days", 1, 60).default(5),
   restoreFromSnapshot: z.string()

@@ -70,6 +70,14 @@ describe("a stack", () => {
     expect(bigger.lines.map((l) => l.item)).toContain("VM machine, asleep (suspended)");
   });
 
+  it("an always-on VM (autostop off) is awake all day, whatever the usage assumed", () => {
+    const always = estimateStackCost({ ...defaults, vmAutostop: "off" });
+    expect(always.vmHoursPerDay).toBe(24);
+    expect(always.usd).toBeCloseTo(always.busyUsd, 10);
+    expect(always.idleUsd).toBeCloseTo(always.busyUsd, 10);
+    expect(costSummary(always)).toContain("with the VM awake 24 h/day");
+  });
+
   it("charges a dedicated IPv4 and nothing for shared or private addresses", () => {
     expect(ipsPerMonth(["shared_v4", "v6", "private_v6"])).toBe(0);
     expect(ipsPerMonth(["v4", "v6"])).toBe(2);

@@ -17,7 +17,7 @@ export interface StackSizing {
   vmMemoryMb: number;
   vmCpus: number;
   volumeSizeGb: number;
-  vmAutostop: "stop" | "suspend";
+  vmAutostop: "stop" | "suspend" | "off";
   /** The relay's outbox volume (textslash-stack.ts). */
   relayVolumeGb: number;
   /** Fly address kinds of each app: "v4" is a dedicated IPv4, the others are free. */
@@ -45,6 +45,8 @@ export interface CostLine {
 export interface StackCostEstimate {
   /** At the assumed usage. */
   usd: number;
+  /** Hours a day the VM is taken to be awake (all day when its autostop is off). */
+  vmHoursPerDay: number;
   /** The VM never wakes / never sleeps: the bounds whatever the usage. */
   idleUsd: number;
   busyUsd: number;
@@ -133,11 +135,14 @@ export function snapshotLine(storedGb: number): CostLine {
 
 const sum = (lines: CostLine[]): number => lines.reduce((total, line) => total + line.usd, 0);
 
-export function estimateStackCost(s: StackSizing, usage: UsageAssumptions = DEFAULT_USAGE): StackCostEstimate {
+export function estimateStackCost(s: StackSizing, assumed: UsageAssumptions = DEFAULT_USAGE): StackCostEstimate {
+  // A VM with autostop off is never put to sleep: it is awake all day whatever the usage.
+  const usage = s.vmAutostop === "off" ? { ...assumed, vmHoursPerDay: HOURS_PER_DAY } : assumed;
   const region = regionPrice(s.region);
   const snapshots = snapshotLine(s.volumeSizeGb + s.relayVolumeGb);
   const lines = [...relayLines(s), ...vmLines(s, usage), snapshots];
-  const at = (hours: number): number => sum([...relayLines(s), snapshots, ...vmLines(s, { ...usage, vmHoursPerDay: hours })]);
+  const at = (hours: number): number =>
+    sum([...relayLines(s), snapshots, ...vmLines(s, { ...usage, vmHoursPerDay: s.vmAutostop === "off" ? HOURS_PER_DAY : hours })]);
   const assumptions = [
     `the VM is awake ${usage.vmHoursPerDay} h a day (Fly bills a started machine per second; asleep it pays only its root filesystem, assumed ${usage.vmRootfsGb} GB)`,
     "snapshots store at most the volumes' size, and the organization has no other snapshots",
@@ -148,6 +153,7 @@ export function estimateStackCost(s: StackSizing, usage: UsageAssumptions = DEFA
   }
   return {
     usd: sum(lines),
+    vmHoursPerDay: usage.vmHoursPerDay,
     idleUsd: at(0),
     busyUsd: at(HOURS_PER_DAY),
     region: s.region,
@@ -161,10 +167,10 @@ export function estimateStackCost(s: StackSizing, usage: UsageAssumptions = DEFA
 }
 
 /** One line for `pulumi preview`/`up`: the figure and its bounds. */
-export function costSummary(e: StackCostEstimate, usage: UsageAssumptions = DEFAULT_USAGE): string {
+export function costSummary(e: StackCostEstimate): string {
   const region = e.regionPriceDocumented ? e.region : `${e.region} (at iad prices: its multiplier is not published)`;
   return (
-    `Estimated Fly.io cost: about ${usd(e.usd)}/month with the VM awake ${usage.vmHoursPerDay} h/day ` +
+    `Estimated Fly.io cost: about ${usd(e.usd)}/month with the VM awake ${e.vmHoursPerDay} h/day ` +
     `(${usd(e.idleUsd)} if it never wakes, ${usd(e.busyUsd)} if it never sleeps), region ${region}, ` +
     `prices of ${e.pricesAsOf} from fly.io/docs/about/pricing. Twilio and Anthropic bill separately.`
   );

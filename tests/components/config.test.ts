@@ -98,7 +98,7 @@ describe("parseSettings", () => {
     { case: "an empty allowedPhoneNumbers", raw: { allowedPhoneNumbers: undefined }, key: "allowedPhoneNumbers", problem: ["is required: comma-separated E.164 numbers"], fix: "pulumi config set textslash:allowedPhoneNumbers +15551234567,+15557654321" },
     { case: "a bad allowed number", raw: { allowedPhoneNumbers: "+15550000001,5550000002" }, key: "allowedPhoneNumbers", problem: ["\"5550000002\" is not a number in E.164 form"], fix: "pulumi config set textslash:allowedPhoneNumbers" },
     { case: "a bad WhatsApp number", raw: { twilioWhatsappNumber: "not-a-number" }, key: "twilioWhatsappNumber", problem: ["\"not-a-number\" is not a number in E.164 form"], fix: "pulumi config set textslash:twilioWhatsappNumber +14155238886" },
-    { case: "an autostop mode Fly does not have", raw: { vmAutostop: "off" }, key: "vmAutostop", problem: ["\"off\" is not stop or suspend"], fix: "pulumi config set textslash:vmAutostop stop" },
+    { case: "an autostop mode Fly does not have", raw: { vmAutostop: "sometimes" }, key: "vmAutostop", problem: ["\"sometimes\" is not stop, suspend or off"], fix: "pulumi config set textslash:vmAutostop stop" },
     { case: "a boolean that is not one", raw: { allowDataLoss: "yes" }, key: "allowDataLoss", problem: ["\"yes\" is not true or false"], fix: "pulumi config set textslash:allowDataLoss false" },
     { case: "an invalid prefix", raw: { prefix: "-Bad" }, key: "prefix", problem: ["\"-Bad\" is not a valid prefix"], fix: "pulumi config set textslash:prefix bad" },
   ])("refuses $case", ({ raw, key, problem, fix }) => {
@@ -129,7 +129,7 @@ describe("parseSettings", () => {
   });
 
   it("reports every bad key together, once each, as a RunError Pulumi prints without a stack trace", () => {
-    const error = refusal({ vmMemoryMb: "lots", region: "Chicago", vmAutostop: "off", prefix: "-Bad" }, { present: {} });
+    const error = refusal({ vmMemoryMb: "lots", region: "Chicago", vmAutostop: "sometimes", prefix: "-Bad" }, { present: {} });
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     const keys = error.problems.map((p) => p.key.replace("textslash:", ""));
     expect(keys.sort()).toEqual(["allowedPhoneNumbers", "anthropicApiKey", "region", "twilioAccountSid", "twilioAuthToken",
