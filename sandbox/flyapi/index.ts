@@ -10,7 +10,7 @@ import { emptyStore, nowIso, type StoreData } from "./model";
 import { loadStore } from "./persist";
 import { RateLimiter, seededRandom } from "./ratelimit";
 import { createHandler, RequestLog, type RequestValidator } from "./server";
-import type { FlyApiFaults, FlyApiOptions, LocalFlyApi } from "./types";
+import type { ExecResponder, FlyApiFaults, FlyApiOptions, LocalFlyApi } from "./types";
 
 export type * from "./types";
 
@@ -68,6 +68,7 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
   const limiter = new RateLimiter();
   const requestLog = new RequestLog();
   let random = seededRandom(1);
+  let execResponder: ExecResponder | undefined;
 
   const controls = {
     requests: () => requestLog.entries.map((e) => ({ ...e })),
@@ -85,6 +86,9 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
     },
     state: () => stateOf(core),
     addForeignApp: (name: string) => addForeignApp(core, name),
+    setExecResponder: (responder: ExecResponder | undefined) => {
+      execResponder = responder;
+    },
     setVolumeState: (id: string, state: string) => {
       const v = core.data.volumes[id];
       if (v === undefined) throw new HttpError(404, `setVolumeState: no volume ${id}`);
@@ -94,7 +98,8 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
   };
 
   const handler = createHandler(
-    { core, token: options.token, limiter, validator: loadValidator(options, log), controls, random: () => random(), checkResponses: options.checkResponses ?? false },
+    { core, token: options.token, limiter, validator: loadValidator(options, log), controls, random: () => random(), checkResponses: options.checkResponses ?? false,
+      execResponder: () => execResponder },
     requestLog,
   );
   const server = createServer(handler);

@@ -6,11 +6,12 @@ import { control, type ControlTarget } from "./control";
 import type { SandboxCore } from "./core";
 import { HttpError } from "./errors";
 import { leaseRoutes } from "./leases";
+import { execRoutes } from "./exec";
 import { machineRoutes } from "./machines";
 import { MUTATION_RULE, READ_RULE, type RateLimiter } from "./ratelimit";
 import { Router } from "./router";
 import { secretAndIpRoutes } from "./secrets-ips";
-import type { RequestLogEntry } from "./types";
+import type { ExecResponder, RequestLogEntry } from "./types";
 import { volumeRoutes } from "./volumes";
 
 /** Query parameters whose values are safe to keep in the request log; any other value is dropped. */
@@ -32,10 +33,13 @@ export interface ServerDeps {
   controls: ControlTarget;
   random: () => number;
   checkResponses: boolean;
+  /** What exec'd commands print (a test plays the machine's process); see exec.ts. */
+  execResponder?: () => ExecResponder | undefined;
 }
 
-export function buildRouter(): Router {
+export function buildRouter(execResponder: () => ExecResponder | undefined = () => undefined): Router {
   const router = new Router();
+  execRoutes(router, execResponder);
   appRoutes(router);
   machineRoutes(router);
   leaseRoutes(router);
@@ -89,7 +93,7 @@ export class RequestLog {
 }
 
 export function createHandler(deps: ServerDeps, log: RequestLog): (req: IncomingMessage, res: ServerResponse) => void {
-  const router = buildRouter();
+  const router = buildRouter(deps.execResponder);
   return (req, res) => {
     const startedAt = Date.now();
     const method = (req.method ?? "GET").toUpperCase();

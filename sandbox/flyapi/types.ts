@@ -28,6 +28,12 @@ export interface MachineRuntimeHook {
   restoreVolume?(snapshotId: string, volumeId: string): Promise<void>;
 }
 
+/** What a machine's process prints for an exec'd command (the sandbox runs none): undefined = "not found". */
+export type ExecResponder = (
+  machine: { id: string; app: string; image: string },
+  command: string[],
+) => { exitCode?: number; stdout?: string; stderr?: string } | undefined;
+
 export interface FlyApiOptions {
   /** 0 (default) = a free port. */
   port?: number;
@@ -102,6 +108,8 @@ export interface LocalFlyApi {
   state(): SandboxState;
   /** An app of another organization: its name is taken (422 on create) and reading it answers 403. */
   addForeignApp(name: string): void;
+  /** Answers POST …/machines/{id}/exec (sandbox/flyapi/exec.ts); undefined restores "command not found". */
+  setExecResponder(responder: ExecResponder | undefined): void;
   /** Puts a volume in a state Fly reports (e.g. fork_cleanup, waiting_for_detach), as after operations the sandbox does not run. */
   setVolumeState(id: string, state: string): void;
   close(): Promise<void>;

@@ -12,7 +12,7 @@
 export { FlyClient } from "./client";
 export type { FlyClientOptions, CallOptions, FetchLike } from "./http";
 export { LEASE_NONCE_HEADER } from "./http";
-export type { LeasedCallOptions, WaitForStateInput } from "./machines";
+export type { ExecResult, LeasedCallOptions, WaitForStateInput } from "./machines";
 export type { AcquireLeaseInput } from "./leases";
 export { FlyApiError, isFlyApiError, isFlyNotFound, isFlyConflict, isFlyTimeout } from "./errors";
 export { DEFAULT_FLY_API_URL, resolveFlyConnection } from "./settings";

@@ -31,6 +31,20 @@ export interface WaitForStateInput {
 }
 
 const MAX_WAIT_SECONDS = 60;
+
+/** flydv1.ExecResponse (OpenAPI): every field optional. */
+const wireExecSchema = z.looseObject({
+  exit_code: z.number().int().optional(),
+  exit_signal: z.number().int().optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+});
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 /** Pause after a 408 that came back well before the wait's own timeout. */
 const EARLY_408_PAUSE_MS = 1_000;
 
@@ -112,6 +126,23 @@ export class FlyMachinesApi {
 
   async suspend(appName: string, machineId: string, options: LeasedCallOptions = {}): Promise<void> {
     await this.http.request({ ...options, method: "POST", path: this.#path(appName, machineId, "suspend"), schema: ignoredBodySchema });
+  }
+
+  /**
+   * Runs a command inside a started machine and returns its output (OpenAPI Machines_exec; fly-go
+   * flaps_machines.go Exec posts MachineExecRequest and reads MachineExecResponse as JSON). Not retried:
+   * a command is not known to be safe to repeat.
+   */
+  async exec(appName: string, machineId: string, input: { command: string[]; timeoutSeconds?: number }, options: CallOptions = {}): Promise<ExecResult> {
+    const wire = await this.http.request({
+      ...options,
+      method: "POST",
+      path: this.#path(appName, machineId, "exec"),
+      body: { command: input.command, ...(input.timeoutSeconds !== undefined ? { timeout: input.timeoutSeconds } : {}) },
+      timeoutMs: options.timeoutMs ?? ((input.timeoutSeconds ?? 30) + 15) * 1000,
+      schema: wireExecSchema,
+    });
+    return { exitCode: wire.exit_code ?? 0, stdout: wire.stdout ?? "", stderr: wire.stderr ?? "" };
   }
 
   /** One `wait` call; Fly answers 408 (a FlyApiError) when the state is not reached in time. */
