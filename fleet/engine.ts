@@ -30,7 +30,10 @@ export class FleetEngine {
 
   #options(): automation.LocalWorkspaceOptions {
     const { env, pulumiCommand, pulumiHome } = this.runtime;
-    return { envVars: env, ...(pulumiCommand ? { pulumiCommand } : {}), ...(pulumiHome ? { pulumiHome } : {}) };
+    // The program is this checkout's, type-checked by tsc in CI: ts-node checking it again on each of
+    // a fleet's runs costs seconds of CPU per user (docs/resources.md). The environment may turn it back on.
+    const envVars = { PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...env };
+    return { envVars, ...(pulumiCommand ? { pulumiCommand } : {}), ...(pulumiHome ? { pulumiHome } : {}) };
   }
 
   /** The user's stack, created when it does not exist yet. */

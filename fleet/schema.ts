@@ -17,7 +17,7 @@ export type Tier = (typeof TIERS)[number];
 export const TIER_AUTOSTOP: Record<Tier, "suspend" | "off"> = { webhook: "suspend", "always-on": "off" };
 
 const tier = z.enum(TIERS, { error: (iss) => `${JSON.stringify(iss.input)} is not a tier; the tiers are ${TIERS.join(", ")}` });
-const number = z.string().regex(e164, { error: (iss) => `${JSON.stringify(iss.input)} is not a number in E.164 form, e.g. +15551234567` });
+const number = z.string({ error: (iss) => `${JSON.stringify(iss.input)} is not a number in E.164 form as a quoted string, e.g. "+15551234567"` }).regex(e164, { error: (iss) => `${JSON.stringify(iss.input)} is not a number in E.164 form, e.g. +15551234567` });
 /** Config strings checked by config.ts's own schema for that key (numbers given as YAML numbers are fine too). */
 const asConfig = <K extends keyof typeof shape>(key: K) =>
   z.union([z.string(), z.number()], { error: (iss) => (iss.input === undefined ? "is required" : `${JSON.stringify(iss.input)} is not a string`) }).transform(String).pipe(z.string().check((ctx) => {

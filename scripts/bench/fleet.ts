@@ -9,7 +9,7 @@
 // Fly's Machines API docs). They are per app or machine, so users (each with their own apps) do not
 // share buckets: what bounds the fleet's concurrency here is CPU, and `--concurrency` is that bound.
 //
-// Run: npm run bench:fleet -- [--users 10,50,200] [--concurrency 4] [--wave-size <concurrency>] [--latency 100]
+// Run: npm run bench:fleet -- [--users 10,50,200] [--concurrency 4] [--wave-size <concurrency>] [--latency 100] [--type-check]
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "4" },
     "wave-size": { type: "string" },
     latency: { type: "string", default: "100" },
+    // The fleet skips ts-node's type check of the program (fleet/engine.ts); this measures it with the check.
+    "type-check": { type: "boolean", default: false },
   },
 });
 const sizes = values.users.split(",").map(Number);
@@ -71,7 +73,10 @@ async function main(): Promise<void> {
   const registry = await startTestRegistry();
   const v1 = { relay: await registry.publish("textslash-relay", "v1"), vm: await registry.publish("textslash-vm", "v1") };
   const v2 = await registry.publish("textslash-vm", "v2");
-  const project = await createEngineProject({ copyFromRepo: programFiles, env: stackEnv(api.url) });
+  const project = await createEngineProject({
+    copyFromRepo: programFiles,
+    env: { ...stackEnv(api.url), ...(values["type-check"] ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}) },
+  });
   const binDir = await pulumiBinDir();
   const engine = new FleetEngine({
     projectDir: project.dir,
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "bench-fleet-"));
   const log = collector(api);
   const rows: string[] = [];
-  console.log(`fleet benchmark: latency ${latencyMs} ms per API call, rate limits on, concurrency ${concurrency}, waves of ${waveSize}, load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`fleet benchmark: latency ${latencyMs} ms per API call, rate limits on, concurrency ${concurrency}, waves of ${waveSize}, program ${values["type-check"] ? "type-checked" : "transpiled only"}, load ${loadavg()[0]!.toFixed(1)}`);
   try {
     for (const n of sizes) {
       const name = `b${n}`;
