@@ -10,8 +10,9 @@
 // share buckets: what bounds the fleet's concurrency here is CPU, and `--concurrency` is that bound.
 //
 // Run: npm run bench:fleet -- [--users 10,50,200] [--concurrency 4] [--wave-size <concurrency>] [--latency 100] [--type-check]
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import * as automation from "@pulumi/pulumi/automation";
@@ -37,6 +38,7 @@ const sizes = values.users.split(",").map(Number);
 const concurrency = Number(values.concurrency);
 const waveSize = Number(values["wave-size"] ?? values.concurrency);
 const latencyMs = Number(values.latency);
+const cores = cpus().length;
 
 /** Drains the local API's request log as it goes (it keeps only the last 5000 entries). */
 function collector(api: { requests(): RequestLogEntry[]; clearRequests(): void }) {
@@ -63,6 +65,17 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * CPU seconds of this process (the fleet driver and the local Fly API) plus every child it has waited
+ * for (each pulumi run, with its language host, program and provider plugins): /proc/self/stat
+ * utime, stime, cutime, cstime in clock ticks (100 per second on Linux).
+ */
+function cpuSeconds(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  // After "pid (comm) ", field 3 is index 0: utime is field 14, so index 11..14 are utime, stime, cutime, cstime.
+  return fields.slice(11, 15).reduce((t, f) => t + Number(f), 0) / 100;
+}
 
 async function main(): Promise<void> {
   const api = await startFlyApi({ port: 0, token: flyToken, log: () => undefined });
@@ -113,24 +126,29 @@ async function main(): Promise<void> {
       };
       log.take();
       const t0 = Date.now();
+      const c0 = cpuSeconds();
       const up = await fleetUp(ctx);
       const upMs = Date.now() - t0;
+      const upCpu = cpuSeconds() - c0;
       const upCalls = log.take();
       const upFailed = up.users.filter((u) => !u.ok);
       if (upFailed.length > 0) throw new Error(`${upFailed.length} user(s) failed to provision: ${upFailed[0]!.error}`);
 
       ctx.fleet = { ...ctx.fleet, shared: { ...ctx.fleet.shared, vmImage: v2.ref } };
       const t1 = Date.now();
+      const c1 = cpuSeconds();
       const roll = await fleetRollout(ctx, { waveSize, canary: 1, maxFailures: 0, busyRetries: 0, busyPauseMs: 0, progressFile: join(dir, `${name}.rollout.json`) });
       const rollMs = Date.now() - t1;
+      const rollCpu = cpuSeconds() - c1;
       const rollCalls = log.take();
       const rolled = api.state().machines.filter((m) => m.app.startsWith(`${name}-`) && m.app.endsWith("-vm") && m.image === v2.pinned).length;
       const perUser = up.users.map((u) => u.ms);
       const line =
         `N=${String(n).padEnd(4)} provision ${sec(upMs).padStart(8)} (${(upCalls.length / n).toFixed(1)} calls/user, ${upCalls.filter((r) => r.status === 429).length} × 429; ` +
-        `per user p50 ${sec(pct(perUser, 50))} p95 ${sec(pct(perUser, 95))}, wall/user ${sec(upMs / n)}) | ` +
+        `per user p50 ${sec(pct(perUser, 50))} p95 ${sec(pct(perUser, 95))}, wall/user ${sec(upMs / n)}, ${(upCpu / n).toFixed(1)} CPU-s/user) | ` +
         `rollout ${sec(rollMs).padStart(8)} (${(rollCalls.length / n).toFixed(1)} calls/user, ${rollCalls.filter((r) => r.status === 429).length} × 429, ` +
-        `${roll.updated.length} updated, ${rolled}/${n} on v2, wall/user ${sec(rollMs / n)}) | 1,000 users ≈ ${(((rollMs / n) * 1000) / 60_000).toFixed(0)} min | load ${loadavg()[0]!.toFixed(1)}`;
+        `${roll.updated.length} updated, ${rolled}/${n} on v2, wall/user ${sec(rollMs / n)}, ${(rollCpu / n).toFixed(1)} CPU-s/user) | 1,000 users ≈ ${(((rollMs / n) * 1000) / 60_000).toFixed(0)} min at this wall/user, ` +
+        `≥ ${((rollCpu / n) * 1000 / cores / 60).toFixed(0)} min at ${cores} cores fully used | load ${loadavg()[0]!.toFixed(1)}`;
       console.log(line);
       rows.push(line);
       if (roll.halted || rolled !== n) console.log(`  rollout did not finish: ${roll.halted ?? ""} failed ${JSON.stringify(roll.failed.slice(0, 2))}`);
