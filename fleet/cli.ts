@@ -4,6 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import * as automation from "@pulumi/pulumi/automation";
 import { FleetEngine } from "./engine";
 import { FleetFileError, addUser, readFleet, readSecrets, removeUser, setSharedImages } from "./files";
 import { fleetRemove, fleetRollout, fleetUp, type FleetContext } from "./operations";
@@ -64,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
   const secretsFile = v.secrets ?? process.env.TEXTSLASH_FLEET_SECRETS;
   const log = (line: string) => console.log(line);
   const context = async (): Promise<FleetContext> => ({
-    engine: new FleetEngine({ projectDir: resolve(__dirname, ".."), env: stringEnv() }),
+    // The CLI on PATH, found (and its version checked) once rather than for every user's workspace.
+    engine: new FleetEngine({ projectDir: resolve(__dirname, ".."), env: stringEnv(), pulumiCommand: await automation.PulumiCommand.get() }),
     fleet: await readFleet(file),
     secrets: await readSecrets(secretsFile),
     ...(secretsFile ? { secretsFile } : {}),
