@@ -64,15 +64,23 @@ async function main(argv: string[]): Promise<number> {
   const file = resolve(v.file);
   const secretsFile = v.secrets ?? process.env.TEXTSLASH_FLEET_SECRETS;
   const log = (line: string) => console.log(line);
-  const context = async (): Promise<FleetContext> => ({
+  const context = async (): Promise<FleetContext> => {
+    // The files first: a bad fleet file is reported before anything else is looked for.
+    const fleet = await readFleet(file);
+    const secrets = await readSecrets(secretsFile);
     // The CLI on PATH, found (and its version checked) once rather than for every user's workspace.
-    engine: new FleetEngine({ projectDir: resolve(__dirname, ".."), env: stringEnv(), pulumiCommand: await automation.PulumiCommand.get() }),
-    fleet: await readFleet(file),
-    secrets: await readSecrets(secretsFile),
-    ...(secretsFile ? { secretsFile } : {}),
-    log,
-    concurrency: whole("concurrency", v.concurrency, 1),
-  });
+    const pulumiCommand = await automation.PulumiCommand.get().catch((err: unknown) => {
+      throw new Error(`the pulumi CLI was not found on PATH (${(err as Error).message.split("\n")[0]}); install it (README, "Prerequisites")`);
+    });
+    return {
+      engine: new FleetEngine({ projectDir: resolve(__dirname, ".."), env: stringEnv(), pulumiCommand }),
+      fleet,
+      secrets,
+      ...(secretsFile ? { secretsFile } : {}),
+      log,
+      concurrency: whole("concurrency", v.concurrency, 1),
+    };
+  };
   const done = async (report: unknown, ok: boolean): Promise<number> => {
     if (v.report) await writeFile(v.report, `${JSON.stringify(report, null, 2)}\n`);
     if (v.json || !v.report) console.log(JSON.stringify(report, null, 2));
