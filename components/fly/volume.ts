@@ -2,6 +2,7 @@
 // delete) refuses unless allowDataLoss is set, saying what would be lost and which key allows it;
 // when allowed, it first takes a snapshot and waits for it (volume-snapshot.ts), so allowDataLoss means
 // "a snapshot exists", and prints its id. A volume can be created from a snapshot (restoreFromSnapshot).
+// A refresh that finds the volume gone refuses to drop it unless allowDataLoss is set (volume-gone.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
@@ -13,6 +14,7 @@ import { extendVolume } from "./volume-extend";
 import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
 import { refuse } from "../provider-errors";
 import { backupNotice, findSnapshot, snapshotAndWait, waitForVolumeCreated } from "./volume-snapshot";
+import { readGoneVolume } from "./volume-gone";
 
 export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
@@ -122,16 +124,20 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     return { id: v.id, outs: { ...inputs, volumeId: v.id } };
   },
   read: async (id, props) => {
+    const fly = conn.client();
+    let v: FlyVolumeState;
     try {
-      const v = await conn.client().volumes.get(props.appName, id);
-      if (isVolumeGoing(v.state)) return {}; // being destroyed (or soft-deleted): refresh drops it
-      // A retention changed outside Pulumi is recorded, so the next up sets the stack's again.
-      const retention = props.snapshotRetention !== undefined && v.snapshotRetention !== undefined ? { snapshotRetention: v.snapshotRetention } : {};
-      return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id, ...retention } };
+      v = await fly.volumes.get(props.appName, id);
     } catch (err) {
-      if (isFlyNotFound(err)) return {}; // gone behind Pulumi's back: refresh drops it, the next up creates it
+      // Gone behind Pulumi's back, or Fly answers wrongly: dropped only when data loss is allowed (volume-gone.ts).
+      if (isFlyNotFound(err)) return readGoneVolume(fly, id, props, { notFound: true });
       throw err;
     }
+    // Being destroyed (or soft-deleted): the same.
+    if (isVolumeGoing(v.state)) return readGoneVolume(fly, id, props, { state: v.state });
+    // A retention changed outside Pulumi is recorded, so the next up sets the stack's again.
+    const retention = props.snapshotRetention !== undefined && v.snapshotRetention !== undefined ? { snapshotRetention: v.snapshotRetention } : {};
+    return { id, props: { ...props, sizeGb: v.sizeGb, volumeId: v.id, ...retention } };
   },
   update: async (id, olds, news) => {
     const outs = { ...news, sizeGb: Math.max(news.sizeGb, olds.sizeGb), volumeId: id, ...(olds.restoredFrom ? { restoredFrom: olds.restoredFrom } : {}) };
