@@ -30,14 +30,14 @@ function howFlyAnswered(answer: GoneAnswer, appName: string, appGone: boolean): 
 export function volumeGoneMessage(id: string, v: GoneVolume, answer: GoneAnswer, appGone: boolean): string {
   const restore = appGone
     ? ""
-    : "To fill the new volume from a snapshot, first `pulumi config set textslash:restoreFromSnapshot latest` " +
-      `(or a vs_… id: \`fly volumes list --all -a ${v.appName}\`, then \`fly volumes snapshots list <volume id>\`). `;
+    : "to fill the new volume from a snapshot, first `pulumi config set textslash:restoreFromSnapshot latest` " +
+      `(or a vs_… id: \`fly volumes list --all -a ${v.appName}\`, then \`fly volumes snapshots list <volume id>\`); then `;
   return (
     `refresh found ${described(id, v)} gone: ${howFlyAnswered(answer, v.appName, appGone)}. What was on /data ` +
     "(the inbox, Claude sessions and every cloned repository) is gone or unreachable, so refresh keeps the volume " +
     "in the state rather than let the next `up` start the VM on a new, empty one. Nothing has been changed. " +
     "If Fly should still have it (a wrong textslash:flyApiUrl or token, an outage), fix that and refresh again. " +
-    `If it is gone for good: ${restore}Allow dropping it with \`${ALLOW_DATA_LOSS_ENV}=true pulumi refresh\` ` +
+    `If it is gone for good: ${restore}allow dropping it with \`${ALLOW_DATA_LOSS_ENV}=true pulumi refresh\` ` +
     "(refresh reads textslash:allowDataLoss as the last `up` recorded it), then `pulumi up` creates the volume again."
   );
 }

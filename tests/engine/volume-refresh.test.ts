@@ -4,6 +4,7 @@
 // refresh, or recorded by an up) it drops the volume, says so, and the next `up` rebuilds the VM.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALLOW_DATA_LOSS_ENV } from "../../components/data-loss-consent";
+import { snapshotAndWait } from "../../components/fly/volume-snapshot";
 import { leakedSecrets, resourceIds, startFlyStack, type FlyStack } from "./fly-stack";
 
 let s: FlyStack;
@@ -36,12 +37,23 @@ function expectNewVolumeMounted(old: string): void {
   expect(state.volumes.find((v) => v.id === volumeId)?.attachedMachineId).toBe(vm[0]!.id);
 }
 
+/** The VM volume's outputs in the stack's checkpoint. */
+async function vmVolumeOutputs(): Promise<Record<string, unknown>> {
+  const checkpoint = JSON.parse(await s.project.readStateFile()) as { checkpoint: { latest: { resources: { urn: string; outputs?: Record<string, unknown> }[] } } };
+  const volume = checkpoint.checkpoint.latest.resources.find((r) => r.urn.endsWith("textslash:FlyVolume::vm-volume"));
+  if (!volume) throw new Error("no vm-volume in the state");
+  return volume.outputs ?? {};
+}
+
 describe("refresh when /data's volume is gone", () => {
   let deleted = "";
+  let snapshot = "";
 
   it("refuses once, without a stack trace, naming the volume and how to go on; the state keeps the volume", async () => {
     const { volumeId, machineId } = vmObjects();
     deleted = volumeId;
+    // A backup taken before the loss (Fly also takes one daily), which the advice restores from.
+    snapshot = (await snapshotAndWait(s.fly, s.vmApp, volumeId)).id;
     // As `fly machine destroy --force` then `fly volumes destroy` would (Fly refuses to destroy an attached volume).
     await s.fly.machines.delete(s.vmApp, machineId, { force: true });
     await s.fly.machines.waitForState(s.vmApp, machineId, { state: "destroyed", timeoutMs: 60_000 });
@@ -59,7 +71,8 @@ describe("refresh when /data's volume is gone", () => {
     expect(await resourceIds(s)).toContain(volumeId);
   }, 300_000);
 
-  it("allowed for one refresh, drops it and says so; the next up makes a new volume and the VM on it", async () => {
+  it("as the message advises (restoreFromSnapshot, one allowed refresh, up): a new volume from the snapshot, and the VM on it", async () => {
+    await s.setConfig("restoreFromSnapshot", "latest");
     const result = await s.cli(["refresh", "--yes", "--skip-preview"], { env: { [ALLOW_DATA_LOSS_ENV]: "true" } });
     const out = result.stdout + result.stderr;
     expect(result.code, out).toBe(0);
@@ -68,9 +81,12 @@ describe("refresh when /data's volume is gone", () => {
     expect(await resourceIds(s)).not.toContain(deleted);
     await s.up();
     expectNewVolumeMounted(deleted);
+    expect(await vmVolumeOutputs()).toMatchObject({ restoredFrom: snapshot });
   }, 600_000);
 
   it("with allowDataLoss recorded by an up, a refresh after the VM app was deleted drops the volume and says so", async () => {
+    // Cleared after a restore it changes nothing; left set, the up after the app's deletion would look for a snapshot Fly deleted.
+    await s.project.stack.removeConfig("textslash:restoreFromSnapshot");
     await s.setConfig("allowDataLoss", "true");
     await s.up();
     const { volumeId } = vmObjects();
