@@ -210,8 +210,14 @@ describe("a fleet of three users", () => {
     const removed = await fleetRemove(ctx, "carol", true);
     expect(removed).toMatchObject({ removed: true });
     const st = api.state();
-    expect(st.apps.filter((a) => a.startsWith("ft-carol-"))).toEqual([]);
-    expect(st.volumes.filter((v) => v.app.startsWith("ft-carol-"))).toEqual([]);
+    const carols = (app: string) => app.startsWith("ft-carol-");
+    expect({
+      apps: st.apps.filter(carols),
+      machines: st.machines.filter((m) => carols(m.app) && m.state !== "destroyed"),
+      volumes: st.volumes.filter((v) => carols(v.app)),
+      ips: st.ips.filter((ip) => carols(ip.app)),
+      secrets: Object.keys(st.secrets).filter(carols),
+    }).toEqual({ apps: [], machines: [], volumes: [], ips: [], secrets: [] });
     expect(await ctx.engine.stackNames()).not.toContain("ft-carol");
     // The others are untouched.
     expect(st.apps).toEqual(expect.arrayContaining(["ft-alice-vm", "ft-bob-vm"]));
