@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FLY_REGION_CODES } from "../../components/fly-catalog";
 import { ConfigError, parseSettings, type SecretKey } from "../../config";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
+import { zeroSid } from "../../sandbox/daemon/fake-values";
 
 const good = {
   twilioAccountSid: FAKE_ACCOUNT_SID,
@@ -70,11 +71,11 @@ describe("parseSettings", () => {
 
   it("takes a WhatsApp sender or Messaging Service SID for the webhook, and nothing else", () => {
     expect(parseSettings(good, secrets, "a").twilioWebhookSid).toBeUndefined();
-    const sid = "XE00000000000000000000000000000000";
+    const sid = zeroSid("XE");
     expect(parseSettings({ ...good, twilioWebhookSid: sid }, secrets, "a").twilioWebhookSid).toBe(sid);
-    expect(refusal({ ...good, twilioWebhookSid: "PN00000000000000000000000000000000" }).problems).toEqual([{
+    expect(refusal({ ...good, twilioWebhookSid: zeroSid("PN") }).problems).toEqual([{
       key: "textslash:twilioWebhookSid",
-      problem: "\"PN00000000000000000000000000000000\" is not a Messaging Service SID (MG + 32 hex digits) or a WhatsApp sender SID (XE + 32 hex digits)",
+      problem: `"${zeroSid("PN")}" is not a Messaging Service SID (MG + 32 hex digits) or a WhatsApp sender SID (XE + 32 hex digits)`,
       fix: expect.stringContaining("pulumi config set textslash:twilioWebhookSid"),
     }]);
   });
@@ -93,7 +94,7 @@ describe("parseSettings", () => {
     { case: "16 shared CPUs", raw: { vmCpus: "16" }, key: "vmCpus", problem: ["\"16\" is not a number of shared CPUs Fly offers", "1, 2, 4, 8"], fix: "pulumi config set textslash:vmCpus 1" },
     { case: "memory that is not a number", raw: { vmMemoryMb: "lots" }, key: "vmMemoryMb", problem: ["\"lots\" is not a whole number of MB"], fix: "pulumi config set textslash:vmMemoryMb" },
     { case: "a volume above Fly's limit", raw: { volumeSizeGb: "501" }, key: "volumeSizeGb", problem: ["must be at most 500 GB"], fix: "pulumi config set textslash:volumeSizeGb 3" },
-    { case: "an account SID that is not AC…", raw: { twilioAccountSid: "SK00000000000000000000000000000000" }, key: "twilioAccountSid", problem: ["is not a Twilio Account SID: AC followed by 32 hex digits"], fix: "pulumi config set textslash:twilioAccountSid AC" },
+    { case: "an account SID that is not AC…", raw: { twilioAccountSid: zeroSid("SK") }, key: "twilioAccountSid", problem: ["is not a Twilio Account SID: AC followed by 32 hex digits"], fix: "pulumi config set textslash:twilioAccountSid AC" },
     { case: "an org slug with spaces", raw: { org: "my org" }, key: "org", problem: ["\"my org\" is not a Fly organization slug", "fly orgs list"], fix: "pulumi config set textslash:org personal" },
     { case: "an empty allowedPhoneNumbers", raw: { allowedPhoneNumbers: undefined }, key: "allowedPhoneNumbers", problem: ["is required: comma-separated E.164 numbers"], fix: "pulumi config set textslash:allowedPhoneNumbers +15551234567,+15557654321" },
     { case: "a bad allowed number", raw: { allowedPhoneNumbers: "+15550000001,5550000002" }, key: "allowedPhoneNumbers", problem: ["\"5550000002\" is not a number in E.164 form"], fix: "pulumi config set textslash:allowedPhoneNumbers" },

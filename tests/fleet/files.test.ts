@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FleetFileError, addUser, parseFleet, readSecrets, removeUser, setSharedImages } from "../../fleet/files";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 const good = `# our fleet
 fleet: acme
 shared:
   relayImage: ghcr.io/acme/textslash-relay:1.0.0
   vmImage: ghcr.io/acme/textslash-vm:1.0.0
-  twilioAccountSid: AC00000000000000000000000000000000
+  twilioAccountSid: ${FAKE_ACCOUNT_SID}
   twilioWhatsappNumber: "+14155238886"
 users:
   - id: alice # the first customer

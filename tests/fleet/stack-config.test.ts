@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFleet } from "../../fleet/files";
 import { configChange, desiredConfig, missingSecrets } from "../../fleet/stack-config";
+import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 const fleet = parseFleet(
   "fleet.yaml",
@@ -10,7 +11,7 @@ shared:
   region: ams
   relayImage: ghcr.io/acme/textslash-relay:1.0.0
   vmImage: ghcr.io/acme/textslash-vm:1.0.0
-  twilioAccountSid: AC00000000000000000000000000000000
+  twilioAccountSid: ${FAKE_ACCOUNT_SID}
   twilioWhatsappNumber: "+14155238886"
 users:
   - { id: alice, allowedNumbers: ["+15550000001", "+15550000011"] }
@@ -31,7 +32,7 @@ describe("a user's stack config", () => {
       "textslash:vmImage": "ghcr.io/acme/textslash-vm:1.0.0",
       "textslash:volumeSizeGb": "3",
       "textslash:vmAutostop": "suspend",
-      "textslash:twilioAccountSid": "AC00000000000000000000000000000000",
+      "textslash:twilioAccountSid": FAKE_ACCOUNT_SID,
       "textslash:twilioWhatsappNumber": "+14155238886",
       "textslash:allowedPhoneNumbers": "+15550000001,+15550000011",
       "textslash:allowDataLoss": "false",

@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffWebhook, restoreSetting, webhookProvider } from "../../components/twilio/webhook";
 import { FakeTwilioMessaging, fakeSid } from "../../sandbox/fakes/fake-twilio-messaging";
+import { zeroSid } from "../../sandbox/daemon/fake-values";
 
 const account = { accountSid: "ACfake", authToken: "fake-twilio-auth-token" };
 const ours = "https://me-relay.fly.dev/webhook";
@@ -89,7 +90,7 @@ describe("TwilioWebhook provider", () => {
   });
 
   it("check refuses a SID of another kind, and restore never puts back our own URL", async () => {
-    const checked = await p.check({} as Outs, { accountSid: "ACfake", targetSid: "PN00000000000000000000000000000000", url: ours, providerVersion: 1 });
+    const checked = await p.check({} as Outs, { accountSid: "ACfake", targetSid: zeroSid("PN"), url: ours, providerVersion: 1 });
     expect(checked.failures).toEqual([{ property: "targetSid", reason: "must be a Messaging Service SID (MG + 32 hex) or a WhatsApp sender SID (XE + 32 hex)" }]);
     expect(restoreSetting({ url: ours, previous: { url: ours, method: "POST" } })).toEqual({ url: null, method: "POST" });
     expect(restoreSetting({ url: ours, previous: { url: "https://old.example", method: "GET" } })).toEqual({ url: "https://old.example", method: "GET" });
