@@ -1,13 +1,13 @@
 // The textslash deployment: a public relay and a private VM wired as in DESIGN.md, sharing one
 // generated token. Changing one app's secret rolls only that app's machine. Each app has a volume
 // at /data: the VM's holds the user's work (guarded), the relay's holds its outbox (unguarded).
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackConfig } from "../config";
 import { createHash } from "node:crypto";
 import { DataLossGuard } from "./data-loss-guard";
-import { DeploymentCheck } from "./deployment-check";
 import { DynamicProvider } from "./dynamic-provider";
 import { FlyService } from "./fly-service";
 import { RELAY_IPS, RELAY_VOLUME_GB, VM_IPS, relayMachineConfig, vmMachineConfig } from "./machine-configs";
@@ -22,7 +22,7 @@ export class TextslashStack extends pulumi.ComponentResource {
   readonly vm: FlyService;
   readonly relayUrl: string;
   readonly webhookUrl: string;
-  readonly deploymentCheck: DeploymentCheck;
+  readonly deploymentCheck: command.local.Command;
   /** Set when textslash:twilioWebhookSid names the sender or service whose webhook the stack sets. */
   readonly twilioWebhook: TwilioWebhook | undefined;
 
@@ -125,30 +125,35 @@ export class TextslashStack extends pulumi.ComponentResource {
     // `up` ends only when the relay answers from outside (after both machines passed their checks). The VM is
     // not polled: it is private, only reachable through the relay, and a poll would wake it (a 2 GB machine
     // started on every deploy); the acceptance suite proves the whole message path instead (docs/deployment-check.md).
-    this.deploymentCheck = new DeploymentCheck(
+    // A command run from the project folder (docs/deployment-check.md): plain Node, no TypeScript at deploy time.
+    // `revision` goes into its environment, not `triggers`: a change re-runs it as an update (pulumi-command runs
+    // `create` again when there is no `update`), so a preview says "update", not "replace".
+    this.deploymentCheck = new command.local.Command(
       `${name}-deployment-check`,
       {
-        endpoints: [
-          {
-            name: "the relay's public /health",
-            url: `${this.relayUrl}/health`,
-            hint:
-              `It needs a public address (\`fly ips list -a ${names.relayApp}\` shows a v6 and a shared v4) and a started relay ` +
-              `(\`fly status -a ${names.relayApp}\`, \`fly logs -a ${names.relayApp}\`).`,
-          },
-        ],
-        // Changes with anything deployed (configs, secrets versions, machines, volumes): the check runs again then,
-        // and an up that changed nothing polls nothing. Resource ids, not the machineId/volumeId outputs: a preview
-        // keeps ids known through an in-place update (see fly-service.ts), so a volume grown does not show a check.
-        revision: pulumi
-          .all([this.relay.machine.id, this.relay.secrets.version, this.vm.machine.id, this.vm.secrets.version,
-            this.relay.volume?.id ?? "", this.vm.volume?.id ?? "",
-            // The machine configs hold each image's digest, so a new image is a new revision too.
-            pulumi.output(this.relay.machineConfig), pulumi.output(this.vm.machineConfig)])
-          .apply((deployed) => createHash("sha256").update(JSON.stringify(deployed)).digest("hex").slice(0, 32)),
+        create: "node components/deployment-check/main.mjs",
+        environment: {
+          TEXTSLASH_CHECK_ENDPOINTS: JSON.stringify([
+            {
+              name: "the relay's public /health",
+              url: `${this.relayUrl}/health`,
+              hint:
+                `It needs a public address (\`fly ips list -a ${names.relayApp}\` shows a v6 and a shared v4) and a started relay ` +
+                `(\`fly status -a ${names.relayApp}\`, \`fly logs -a ${names.relayApp}\`).`,
+            },
+          ]),
+          // Changes with anything deployed (configs, secrets versions, machines, volumes): the check runs again then,
+          // and an up that changed nothing polls nothing. Resource ids, not the machineId/volumeId outputs: a preview
+          // keeps ids known through an in-place update (see fly-service.ts), so a volume grown does not show a check.
+          TEXTSLASH_DEPLOYED_REVISION: pulumi
+            .all([this.relay.machine.id, this.relay.secrets.version, this.vm.machine.id, this.vm.secrets.version,
+              this.relay.volume?.id ?? "", this.vm.volume?.id ?? "",
+              // The machine configs hold each image's digest, so a new image is a new revision too.
+              pulumi.output(this.relay.machineConfig), pulumi.output(this.vm.machineConfig)])
+            .apply((deployed) => createHash("sha256").update(JSON.stringify(deployed)).digest("hex").slice(0, 32)),
+        },
       },
-      // It reads no stack config: the Fly API provider only keeps it off the default provider (dynamic-provider.ts).
-      { parent: this, dependsOn: [this.relay, this.vm], provider: flyApi },
+      { parent: this, dependsOn: [this.relay, this.vm] },
     );
     // After the relay is up, so Twilio never calls a URL that does not answer yet.
     this.twilioWebhook = s.twilioWebhookSid

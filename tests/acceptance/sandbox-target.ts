@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FlyClient } from "../../components/fly/client";
-import { viaSandboxProxy } from "../../components/deployment-check";
+import { viaSandboxProxy } from "../../components/deployment-check/settings.mjs";
 import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
 import { startSandbox } from "../../sandbox/daemon/sandbox";
 import { repoRoot } from "../engine/harness";

@@ -1,8 +1,8 @@
 // The deployment check's polling, on a fake clock: it ends as soon as every endpoint answers 200 {"ok": true},
 // and otherwise fails naming each endpoint that did not answer with what it answered last.
 import { describe, expect, it } from "vitest";
-import { checkSettings, viaSandboxProxy } from "../../components/deployment-check";
-import { DeploymentNotAnswering, judge, waitUntilAnswering, type Endpoint, type HttpAnswer } from "../../components/deployment-check-poll";
+import { DeploymentNotAnswering, judge, waitUntilAnswering, type Endpoint, type HttpAnswer } from "../../components/deployment-check/poll.mjs";
+import { checkSettings, parseEndpoints, viaSandboxProxy } from "../../components/deployment-check/settings.mjs";
 
 const relay: Endpoint = { name: "the relay's public /health", url: "https://me-relay.fly.dev/health", hint: "See `fly logs -a me-relay`." };
 
@@ -80,5 +80,12 @@ describe("where the check looks, and its settings", () => {
       .toEqual({ skip: true, timeoutMs: 30_000, proxyUrl: "http://127.0.0.1:1" });
     expect(() => checkSettings({ TEXTSLASH_DEPLOYMENT_CHECK: "off" })).toThrow('TEXTSLASH_DEPLOYMENT_CHECK must be unset or "skip" (got "off")');
     expect(() => checkSettings({ TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS: "soon" })).toThrow(/TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS .*"soon"/);
+  });
+
+  it("takes the endpoints the stack wrote, and says what is wrong with anything else", () => {
+    expect(parseEndpoints(JSON.stringify([relay]))).toEqual([relay]);
+    expect(() => parseEndpoints(undefined)).toThrow(/TEXTSLASH_CHECK_ENDPOINTS must hold the endpoints as JSON/);
+    expect(() => parseEndpoints("[]")).toThrow(/TEXTSLASH_CHECK_ENDPOINTS is not a list of \{name, url, hint\}/);
+    expect(() => parseEndpoints(JSON.stringify([{ ...relay, url: "not a url" }]))).toThrow(/url/);
   });
 });

@@ -144,10 +144,13 @@ describe("TextslashStack", () => {
       services: [{ internalPort: 3000, autostopMachines: "off", minMachinesRunning: 1, ports: [{ port: 80 }, { port: 443 }] }],
     });
     expect(created.find((c) => c.name === "vm-volume")!.inputs).toMatchObject({ name: "vm_data", sizeGb: 3, allowDataLoss: false });
-    expect(created.find((c) => c.name === "textslash-deployment-check")!.inputs).toMatchObject({
-      endpoints: [{ name: "the relay's public /health", url: "https://unit-relay.fly.dev/health" }],
-      revision: expect.stringMatching(/^[0-9a-f]{32}$/),
-    });
+    // The post-deploy check is @pulumi/command's local.Command running plain Node (no TypeScript at deploy time).
+    const check = created.find((c) => c.name === "textslash-deployment-check")!;
+    expect(check.type).toBe("command:local:Command");
+    expect(check.inputs).toMatchObject({ create: "node components/deployment-check/main.mjs", environment: { TEXTSLASH_DEPLOYED_REVISION: expect.stringMatching(/^[0-9a-f]{32}$/) } });
+    expect(check.inputs).not.toHaveProperty("triggers");
+    const environment = (check.inputs as { environment: { TEXTSLASH_CHECK_ENDPOINTS: string } }).environment;
+    expect(JSON.parse(environment.TEXTSLASH_CHECK_ENDPOINTS)).toMatchObject([{ name: "the relay's public /health", url: "https://unit-relay.fly.dev/health" }]);
     expect(created.find((c) => c.name === "textslash-data-loss-guard")!.inputs).toMatchObject({ allowDataLoss: false, protects: "volume vm_data (vol_1) of unit-vm" });
     // The relay's outbox volume is a queue, not user work: never guarded by textslash:allowDataLoss.
     expect(created.find((c) => c.name === "relay-volume")!.inputs).toMatchObject({ appName: "unit-relay", name: "relay_data", sizeGb: 1, region: "ord", allowDataLoss: true });

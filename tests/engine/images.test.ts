@@ -79,7 +79,7 @@ describe("up builds and ships this checkout's services", () => {
     expect(preview.stdout).not.toMatch(/ship-relay:latest\]/);
     expect(preview.stdout).not.toMatch(/FlyMachine::relay-machine/);
     // The VM's image and machine, and the deployment check (its revision covers every machine config).
-    expect(preview.stdout).toMatch(/textslash:DeploymentCheck::textslash-deployment-check/);
+    expect(preview.stdout).toMatch(/command:local:Command::textslash-deployment-check/);
     expect(preview.stdout).toMatch(/3 to update/);
 
     s.api.clearRequests();
