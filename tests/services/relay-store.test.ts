@@ -80,7 +80,7 @@ describe("GroupCommit", () => {
 });
 
 describe("Outbox", () => {
-  it("indexes waiting messages in memory: counts per sender, oldest first, one file read per delivery", async () => {
+  it("indexes waiting messages in memory: counts per sender, oldest first", async () => {
     const dir = await tempDir("outbox");
     const outbox = new Outbox(dir);
     await outbox.init();
@@ -95,6 +95,51 @@ describe("Outbox", () => {
     expect(outbox.next()?.id).toBe("SMb");
     // Delivered, yet still a duplicate: its MessageSid is remembered.
     expect(outbox.isDuplicate("SMa")).toBe(true);
+    await outbox.close();
+  });
+
+  it("hands over a message it took from memory, not by reading its file back; a restart reads the files", async () => {
+    const dir = await tempDir("outbox");
+    const outbox = new Outbox(dir);
+    await outbox.init();
+    await outbox.add(message("SMmem"));
+    const head = outbox.next();
+    const [file] = await readdir(join(dir, "outbox"));
+    expect(file).toBe(head?.file);
+    // The file on disk is what a restart recovers; it holds the same message.
+    expect(JSON.parse(await readFile(join(dir, "outbox", file!), "utf8"))).toEqual(message("SMmem"));
+    // Changed behind the outbox's back: the copy in memory is what this process delivers...
+    await writeFile(join(dir, "outbox", file!), JSON.stringify({ ...message("SMmem"), text: "changed on disk" }));
+    expect((await outbox.read(head!))?.text).toBe("text of SMmem");
+    expect(outbox.memoryBytes()).toBeGreaterThan(0);
+    await outbox.close();
+    // ...and a new process, which has only the disk, finds the acknowledged message there.
+    const restarted = new Outbox(dir);
+    await restarted.init();
+    expect([restarted.count(), restarted.next()?.id]).toEqual([1, "SMmem"]);
+    expect((await restarted.read(restarted.next()!))?.text).toBe("changed on disk");
+    expect(restarted.memoryBytes()).toBe(0);
+    await restarted.close();
+  });
+
+  it("keeps messages in memory only within its byte budget, and gives the bytes back when they leave", async () => {
+    const dir = await tempDir("outbox");
+    const one = 2 * JSON.stringify(message("SM1")).length;
+    const outbox = new Outbox(dir, { memoryBudgetBytes: 2 * one });
+    await outbox.init();
+    for (const id of ["SM1", "SM2", "SM3"]) await outbox.add(message(id));
+    expect(outbox.memoryBytes()).toBe(2 * one);
+    const entries = [outbox.next()!];
+    await outbox.remove(entries[0]!);
+    expect(outbox.memoryBytes()).toBe(one);
+    // The third did not fit when it came: it is read from its file, and reads the same.
+    const second = outbox.next()!;
+    await outbox.remove(second);
+    const third = outbox.next()!;
+    expect(third.message).toBeUndefined();
+    expect(await outbox.read(third)).toEqual(message("SM3"));
+    expect(await outbox.dropFrom("whatsapp:+15550001111")).toBe(1);
+    expect([outbox.count(), outbox.memoryBytes()]).toEqual([0, 0]);
     await outbox.close();
   });
 

@@ -1,7 +1,9 @@
 // The relay's outbox: one JSON file per message under RELAY_DATA_DIR/outbox, fsync'd (file, then
 // directory through a group commit) before Twilio hears "received", removed when the VM has it.
 // An in-memory index, loaded once at start, answers every question about it in O(1): nothing on
-// the webhook path lists the directory or reads another message's file.
+// the webhook path lists the directory or reads another message's file. A message taken by this
+// process is also kept in memory (within a byte budget) until delivered, so handing it to the VM
+// does not read back the file just written; the file is what a restart recovers from.
 import { mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -21,11 +23,20 @@ export interface OutboxEntry {
   file: string;
   id: string;
   from: string;
+  /** The message as written, while the memory budget allows; absent: read from its file. */
+  message?: SpooledMessage;
+  /** Bytes of `message` counted against the budget. */
+  bytes?: number;
 }
 
 export interface OutboxOptions {
   /** MessageSids remembered after their message left the outbox (a replay of one is a duplicate). */
   seenLimit?: number;
+  /**
+   * Bytes of waiting messages kept in memory for delivery (default 8 MB; 0 = always read the file).
+   * Bounded because a message may be 64 KB and thousands may wait while the VM sleeps.
+   */
+  memoryBudgetBytes?: number;
 }
 
 export class Outbox {
@@ -41,6 +52,8 @@ export class Outbox {
   readonly seen: DurableLog;
   readonly commits: GroupCommit;
   private sequence = 0;
+  private readonly memoryBudget: number;
+  private memoryUsed = 0;
   /** When the newest message was taken (ms since the epoch), from `seen`'s values; null if none recorded. */
   private lastTakenAtMs: number | null = null;
 
@@ -48,6 +61,7 @@ export class Outbox {
     this.dir = join(dataDir, "outbox");
     this.deadDir = join(dataDir, "outbox-rejected");
     this.seen = new DurableLog(join(dataDir, "seen-message-sids.log"), options.seenLimit ?? 10_000);
+    this.memoryBudget = options.memoryBudgetBytes ?? 8 * 1024 * 1024;
     // One flush makes the new files' names and their MessageSids durable for a whole batch.
     this.commits = new GroupCommit(async () => {
       await Promise.all([syncDir(this.dir), this.seen.flushStaged()]);
@@ -95,8 +109,9 @@ export class Outbox {
     this.adding.add(message.id);
     // Zero-padded time plus a counter: names sort in arrival order, even within one millisecond.
     const file = `${String(Date.now()).padStart(15, "0")}-${String(this.sequence++).padStart(6, "0")}-${message.id}.json`;
+    const json = JSON.stringify(message);
     try {
-      await writeFileSynced(join(this.dir, file), JSON.stringify(message));
+      await writeFileSynced(join(this.dir, file), json);
       const takenAt = Date.now();
       this.seen.stage(message.id, String(takenAt));
       try {
@@ -105,7 +120,10 @@ export class Outbox {
         await removeFile(join(this.dir, file)).catch(() => undefined);
         throw err;
       }
-      this.insert({ file, id: message.id, from: message.from });
+      // JSON length approximates the bytes held (UTF-16 strings may take up to twice that).
+      const bytes = 2 * json.length;
+      const keep = this.memoryUsed + bytes <= this.memoryBudget;
+      this.insert(keep ? { file, id: message.id, from: message.from, message, bytes } : { file, id: message.id, from: message.from });
       this.lastTakenAtMs = Math.max(this.lastTakenAtMs ?? 0, takenAt);
       return true;
     } finally {
@@ -128,6 +146,11 @@ export class Outbox {
     return this.lastTakenAtMs === null ? null : new Date(this.lastTakenAtMs).toISOString();
   }
 
+  /** Bytes of waiting messages held in memory (tests check the budget holds). */
+  memoryBytes(): number {
+    return this.memoryUsed;
+  }
+
   countFrom(from: string): number {
     return this.perSender.get(from) ?? 0;
   }
@@ -138,8 +161,12 @@ export class Outbox {
     return first.done ? undefined : first.value;
   }
 
-  /** Reads one message's file; a file that no longer parses is moved aside and reported as undefined. */
+  /**
+   * The message: from memory when this process took it (within the budget), else from its file.
+   * A file that no longer parses is moved aside and reported as undefined.
+   */
   async read(entry: OutboxEntry): Promise<SpooledMessage | undefined> {
+    if (entry.message) return entry.message;
     try {
       return spooledMessageSchema.parse(JSON.parse(await readFile(join(this.dir, entry.file), "utf8")));
     } catch {
@@ -187,13 +214,17 @@ export class Outbox {
   }
 
   private insert(entry: OutboxEntry): void {
+    this.memoryUsed += entry.bytes ?? 0;
     this.waiting.set(entry.file, entry);
     this.waitingIds.add(entry.id);
     this.perSender.set(entry.from, this.countFrom(entry.from) + 1);
   }
 
   private forget(entry: OutboxEntry): void {
-    if (!this.waiting.delete(entry.file)) return;
+    const stored = this.waiting.get(entry.file);
+    if (!stored) return;
+    this.waiting.delete(entry.file);
+    this.memoryUsed -= stored.bytes ?? 0;
     this.waitingIds.delete(entry.id);
     const left = this.countFrom(entry.from) - 1;
     if (left > 0) this.perSender.set(entry.from, left);
