@@ -1,7 +1,8 @@
 // A flood from one allowed sender is bounded (queue and rate per sender, one explanation each), and
 // the sender can cancel queued work from WhatsApp with /cancel.
 import { afterEach, describe, expect, it } from "vitest";
-import { request, type ServerResponse } from "node:http";
+import { Agent, request, type ServerResponse } from "node:http";
+import twilioLib from "twilio";
 import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
 import { cleanup, fake, freePort, startFakeTwilio, startRelay, startStub, until, type RecordedRequest, type RunningRelay } from "./harness";
 
@@ -99,6 +100,47 @@ describe("relay overload", () => {
     slow.destroy();
     await until(async () => (await send(relay, "after")).body === empty, 15_000, "the slot released");
     await vm.waitFor(1);
+  });
+});
+
+describe("relay behind its event loop", () => {
+  it("while the loop runs more than RELAY_SHED_LOOP_DELAY_MS late, a webhook waiting unread is told 'busy'; then messages are taken again", async () => {
+    const twilio = await startFakeTwilio();
+    const vm = await startStub();
+    const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, env: { RELAY_SHED_LOOP_DELAY_MS: "300" } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    // The first webhook opens the connection the second reuses, so the second is written at once.
+    const post = (body: string) => {
+      const params = inboundParams({ from: fake.user, to: fake.whatsAppNumber, body, accountSid: fake.accountSid });
+      const form = new URLSearchParams(params).toString();
+      const signature = twilioLib.getExpectedTwilioSignature(fake.authToken, `${relay.env.PUBLIC_URL}/webhook`, params);
+      const req = request(`${relay.url}/webhook`, { method: "POST", agent, headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature } });
+      const answer = new Promise<string>((resolve, reject) => {
+        req.on("response", (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () => resolve(text));
+        });
+        req.on("error", reject);
+      });
+      req.end(form);
+      return { req, answer };
+    };
+    await until(async () => (await post("warm-up").answer) === empty, 15_000, "a first message taken");
+    const waiting = post("sent while the relay is busy");
+    await new Promise((resolve) => waiting.req.once("finish", resolve));
+    // The request is in the relay's socket buffer; the loop (shared with this test) is now held up.
+    const heldUntil = performance.now() + 1000;
+    while (performance.now() < heldUntil) {
+      // busy: nothing else runs, as when webhooks arrive faster than the relay can read them
+    }
+    expect(await waiting.answer).toContain("<Message>The relay is too busy to take your message right now");
+    // Nothing of it was kept; once the loop is on time again, messages are taken.
+    await until(async () => (await post("after").answer) === empty, 15_000, "a message taken again");
+    agent.destroy();
+    await vm.waitFor(2);
+    expect(vm.requests.filter((r) => r.url === "/tasks").map((r) => (JSON.parse(r.body) as { text: string }).text)).toEqual(["warm-up", "after"]);
   });
 });
 

@@ -5,6 +5,7 @@ import { parseRelayEnv, toWhatsAppAddress } from "../../services/relay/src/env";
 import { parseVmEnv } from "../../services/vm/src/env";
 import { claudeEnvironment } from "../../services/vm/src/agent-env";
 import { bearerMatches } from "../../services/relay/src/auth";
+import { LoopDelay } from "../../services/relay/src/loop-delay";
 
 describe("splitMessage", () => {
   it.each([
@@ -49,6 +50,7 @@ describe("relay environment", () => {
     expect(env.TWILIO_WHATSAPP_NUMBER).toBe("whatsapp:+14155238886");
     expect(env.ALLOWED_PHONE_NUMBERS).toEqual(["whatsapp:+15550001111", "whatsapp:+15550002222"]);
     expect(env.RELAY_DATA_DIR).toBe("./.relay-data");
+    expect([env.RELAY_WEBHOOK_CONCURRENCY, env.RELAY_SHED_LOOP_DELAY_MS]).toEqual([64, 1000]);
   });
 
   it("lists every missing or bad variable at once, without echoing values", () => {
@@ -153,5 +155,30 @@ describe("bearerMatches", () => {
     ["an empty bearer", "Bearer ", false],
   ])("%s", (_name, header, expected) => {
     expect(bearerMatches(header, "fake-token-value")).toBe(expected);
+  });
+});
+
+describe("LoopDelay", () => {
+  it("reports how late the last tick came, and how overdue the next one is while the loop is busy", () => {
+    let now = 1000;
+    const gauge = new LoopDelay(20, () => now);
+    try {
+      expect(gauge.behindMs()).toBe(0);
+      now += 20;
+      gauge.tick();
+      expect(gauge.behindMs()).toBe(0);
+      // The loop was busy: the tick came 300 ms late, and that is remembered until the next tick.
+      now += 320;
+      gauge.tick();
+      expect(gauge.behindMs()).toBe(300);
+      now += 20;
+      gauge.tick();
+      expect(gauge.behindMs()).toBe(0);
+      // Busy right now: no tick has run for 720 ms, so the loop is 700 ms behind before any tick says so.
+      now += 720;
+      expect(gauge.behindMs()).toBe(700);
+    } finally {
+      gauge.stop();
+    }
   });
 });

@@ -16,6 +16,7 @@ import { statusRoutes } from "./routes/status";
 import { mediaRoutes } from "./routes/media";
 import { healthRoutes } from "./routes/health";
 import { DiskGauge } from "./disk";
+import { LoopDelay } from "./loop-delay";
 
 export { unreachableNotice } from "./delivery";
 
@@ -28,6 +29,8 @@ export interface RelayDeps {
   twilioRetries?: { maxRetries: number; maxRetryDelayMs: number };
   /** /cancel's attempts at the VM and the pause between them. */
   cancelRetry?: { attempts: number; delayMs: number };
+  /** How late the event loop is, for shedding (tests may pass a gauge they control). */
+  loopDelay?: { behindMs(): number; stop(): void };
 }
 
 export interface Relay {
@@ -102,7 +105,8 @@ export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Rel
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request completed");
   });
   registerFormParser(app);
-  webhookRoutes(app, { env, outbox, delivery, intake: new Intake(env, outbox), cancel });
+  const loopDelay = deps.loopDelay ?? new LoopDelay();
+  webhookRoutes(app, { env, outbox, delivery, intake: new Intake(env, outbox), cancel, loopDelay });
   callbackRoutes(app, { env, answers });
   statusRoutes(app, env);
   mediaRoutes(app, media);
@@ -116,6 +120,7 @@ export async function buildApp(env: RelayEnv, deps: RelayDeps = {}): Promise<Rel
     delivery.kick();
   });
   app.addHook("onClose", async () => {
+    loopDelay.stop();
     await delivery.stop(env.SHUTDOWN_GRACE_SECONDS * 1000);
     await cancel.idle();
     await Promise.all([outbox.close(), answers.close()]);

@@ -48,8 +48,19 @@ export const relayEnvSchema = z.object({
   RELAY_SENDER_PER_HOUR: count.default(120),
   /** Messages waiting in the outbox, all senders together. */
   RELAY_OUTBOX_LIMIT: count.default(2000),
-  /** Webhooks being written to disk at once; beyond it the sender is told to resend. */
-  RELAY_WEBHOOK_CONCURRENCY: count.default(256),
+  /**
+   * Webhooks in flight at once; beyond it the sender is told to resend. 64 is far above what a
+   * relay keeping up holds (under 10 at 500/s, relay-load benchmark) and bounds the backlog of one
+   * that is not to about 64 × 3 ms of CPU.
+   */
+  RELAY_WEBHOOK_CONCURRENCY: count.default(64),
+  /**
+   * How late the event loop may run before new webhooks are told to resend (ms): the loop is that
+   * late when requests wait unread in socket buffers, which no count of requests in flight sees.
+   * Waiting a second is better for a sender than being asked to resend, and far from Twilio's 15 s
+   * timeout; on a loaded 2-core machine 500 ms refused a few messages even at 200/s.
+   */
+  RELAY_SHED_LOOP_DELAY_MS: count.default(1000),
   /** Outbound WhatsApp messages per recipient per hour (and at once), whatever the callbacks ask. */
   RELAY_OUTBOUND_PER_HOUR: count.default(200),
   /** Bytes of outbound images kept on the volume (a day each at most). */

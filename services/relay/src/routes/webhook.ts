@@ -27,26 +27,41 @@ export interface WebhookDeps {
   delivery: Delivery;
   intake: Intake;
   cancel: CancelCommand;
+  loopDelay: { behindMs(): number };
 }
 
 const twiml = (reply: FastifyReply, body: string) => reply.type("text/xml").send(body);
 
-export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, intake, cancel }: WebhookDeps): void {
+export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, intake, cancel, loopDelay }: WebhookDeps): void {
   const allowed = new Set(env.ALLOWED_PHONE_NUMBERS);
-  // Webhooks between their headers and their answer. Past RELAY_WEBHOOK_CONCURRENCY the relay is
-  // behind: it answers "busy" at once, before reading, parsing or verifying anything, so overload
-  // costs almost nothing per request and the sender is told. Answering unverified is safe: TwiML
-  // only acts when the request really came from Twilio (it is Twilio that sends the <Message>).
+  // Webhooks between their headers and their answer. Past RELAY_WEBHOOK_CONCURRENCY, or with the
+  // event loop more than RELAY_SHED_LOOP_DELAY_MS late (requests are then queueing unseen in socket
+  // buffers, loop-delay.ts), the relay is behind: it answers "busy" at once, before reading,
+  // parsing or verifying anything, so overload costs almost nothing per request and the sender is
+  // told. Answering unverified is safe: TwiML only acts when the request really came from Twilio
+  // (it is Twilio that sends the <Message>). Why a 200 with a <Message> and not a 503 or 429 that
+  // Twilio might retry: docs/relay-benchmarks.md, "Shedding".
   let inFlight = 0;
   const counted = new WeakSet<object>();
   const release = (request: object) => {
     if (counted.delete(request)) inFlight--;
   };
 
+  // One log line a second while shedding, with how many: a line per shed webhook would cost the
+  // relay CPU exactly when it has none (about 700 a second when 1500 webhooks a second came, relay-load benchmark).
+  let shedSinceLog = 0;
+  let lastShedLog = -Infinity;
   const shed = {
     onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-      if (inFlight >= env.RELAY_WEBHOOK_CONCURRENCY) {
-        request.log.warn({ inFlight }, "webhook shed: the relay is behind; the sender is told to resend");
+      const behindMs = loopDelay.behindMs();
+      if (inFlight >= env.RELAY_WEBHOOK_CONCURRENCY || behindMs > env.RELAY_SHED_LOOP_DELAY_MS) {
+        shedSinceLog++;
+        const now = performance.now();
+        if (now - lastShedLog >= 1000) {
+          request.log.warn({ shed: shedSinceLog, inFlight, loopDelayMs: Math.round(behindMs) }, "webhooks shed: the relay is behind; each sender is told to resend");
+          shedSinceLog = 0;
+          lastShedLog = now;
+        }
         return twiml(reply.header("connection", "close"), replyTwiml(notices.busy));
       }
       inFlight++;
