@@ -35,9 +35,9 @@ step "tests"
 if [[ $# -gt 0 ]]; then
   npx vitest run "$@"
 else
-  npx vitest run --exclude "tests/containers/**"
+  npx vitest run --project fast --project slow
   # The whole message path on the real images (containers, real Claude Code) on its own, after the
   # rest: it is the heaviest test, and the other end-to-end tests are not loaded by it.
   step "container tests"
-  npx vitest run tests/containers
+  npx vitest run --project containers
 fi
