@@ -9,7 +9,7 @@ import { createEngineProject, type EngineProject } from "../engine/harness";
 import type { AcceptanceTarget } from "./target";
 
 /** The program and the services it builds, as a user's checkout has them. */
-const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json", "services/relay", "services/vm"];
+const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json", "services/relay", "services/vm"];
 const ASLEEP = new Set(["stopped", "suspended"]);
 
 export interface AcceptanceReport {

@@ -25,7 +25,7 @@ describe("textslash program: preview", () => {
     const port = (server.address() as AddressInfo).port;
     project = await createEngineProject({
       // The services too: by default the program builds their images (the preview does not build).
-      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json", "services/relay", "services/vm"],
+      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json", "services/relay", "services/vm"],
       stackName: "Demo_Stack",
       // The Fly token from the environment, as most users give it: the optional flyApiToken key
       // stays unset, which the engine must accept.
