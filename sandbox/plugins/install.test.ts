@@ -1,0 +1,28 @@
+// The stand-ins run from esbuild bundles (install.ts): content-addressed, reused while the sources are
+// unchanged, and each bundled module keeps the directory it was written in.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { bundleStandIn, launcherScript } from "./install";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+
+describe("stand-in bundles", () => {
+  it("names a bundle by its content and reuses it while the sources are unchanged", async () => {
+    const first = await bundleStandIn("random");
+    expect(path.basename(first)).toMatch(/^random-[0-9a-f]{16}\.cjs$/);
+    expect(await bundleStandIn("random")).toBe(first);
+    expect(launcherScript("random", first, "/usr/bin/node")).toContain(`exec '/usr/bin/node' '${first}' "$@"`);
+  });
+
+  it("keeps sandbox/images' own __dirname inside the docker bundle (it finds build-base-image.sh there)", async () => {
+    const code = await readFile(await bundleStandIn("docker"), "utf8");
+    expect(code).toContain(`__dirname = ${JSON.stringify(path.join(repoRoot, "sandbox", "images"))}`);
+  });
+
+  it("leaves npm packages external, resolved from the checkout's install", async () => {
+    const code = await readFile(await bundleStandIn("docker"), "utf8");
+    expect(code).toMatch(/require\("@grpc\/grpc-js"\)/);
+    expect(code).not.toMatch(/node_modules\/@grpc/);
+  });
+});
