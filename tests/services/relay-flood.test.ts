@@ -103,6 +103,53 @@ describe("relay overload", () => {
   });
 });
 
+/** A raw POST to /webhook: its `connection` header and body (sent chunked, of no stated length, when `length` is undefined). */
+function rawWebhook(relay: RunningRelay, body: string, length: number | undefined): Promise<{ connection: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${relay.url}/webhook`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...(length === undefined ? { "transfer-encoding": "chunked" } : { "content-length": String(length) }) } });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ connection: res.headers.connection, text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("relay shedding keeps connections", () => {
+  it("a shed webhook of Twilio's size keeps its connection for the next one; an unknown or oversized body ends it", async () => {
+    const twilio = await startFakeTwilio();
+    const vm = await startStub();
+    const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, env: { RELAY_WEBHOOK_CONCURRENCY: "1" } });
+    const slow = request(`${relay.url}/webhook`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "5000" } });
+    slow.on("error", () => undefined);
+    slow.write("MessageSid=SMslow");
+    try {
+      await until(async () => (await send(relay, "probe")).body.includes("The relay is too busy"), 15_000, "the slot taken by the slow webhook");
+      await expectShedConnections(relay);
+    } finally {
+      slow.destroy();
+    }
+  });
+});
+
+/** The answers to three shed webhooks, while every slot is taken: only the small one keeps its connection. */
+async function expectShedConnections(relay: RunningRelay): Promise<void> {
+  const form = "MessageSid=SMfake&Body=hello";
+  const small = await rawWebhook(relay, form, Buffer.byteLength(form));
+  expect(small.text).toContain("The relay is too busy");
+  expect(small.connection).toBe("keep-alive");
+  const chunked = await rawWebhook(relay, form, undefined);
+  expect(chunked.text).toContain("The relay is too busy");
+  expect(chunked.connection).toBe("close");
+  const big = 65 * 1024;
+  const oversized = await rawWebhook(relay, "x".repeat(big), big);
+  expect(oversized.text).toContain("The relay is too busy");
+  expect(oversized.connection).toBe("close");
+}
+
 describe("relay behind its event loop", () => {
   it("while the loop runs more than RELAY_SHED_LOOP_DELAY_MS late, a webhook waiting unread is told 'busy'; then messages are taken again", async () => {
     const twilio = await startFakeTwilio();

@@ -1,8 +1,12 @@
 // POST /webhook: Twilio's WhatsApp webhook. Verify, check the sender, write durably, answer Twilio
-// at once. Twilio does not retry a webhook answered 5xx unless the URL asks it to (connection
-// overrides, https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides: by default
-// only a failed connection is retried), so a message the relay did not keep is answered 200 with
-// a TwiML <Message> telling the sender, never with an error page nobody reads.
+// at once. A message the relay did not keep is answered 200 with a TwiML <Message> telling the
+// sender, never with a 5xx or 429: for those Twilio logs error 11217 ("Twilio's webhooks do not
+// support rate limiting", https://www.twilio.com/docs/api/errors/11217) and, for a messaging
+// webhook, "an error is logged and nothing more is done"
+// (https://twilio.com/en-us/blog/a-hidden-gem-fallback-urls-html). Its only retry is `rc` (default 1)
+// "if its connection to your webhook fails", widened by the URL fragment's `rp`
+// (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides), and any retry comes
+// within the same 15 s (`tt`), into the same overload. docs/relay-benchmarks.md, "Shedding".
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { RelayEnv } from "../env";
@@ -13,6 +17,7 @@ import { isCancelCommand, type CancelCommand } from "../cancel";
 import { maskNumber } from "../logger";
 import { emptyTwiml, notices, replyTwiml } from "../twiml";
 import { twilioSignatureValid } from "./signature";
+import { webhookBodyLimit } from "../form";
 
 const webhookSchema = z.looseObject({
   MessageSid: z.string().regex(/^[A-Za-z0-9]{10,64}$/, "must be a Twilio message SID"),
@@ -62,7 +67,14 @@ export function webhookRoutes(app: FastifyInstance, { env, outbox, delivery, int
           shedSinceLog = 0;
           lastShedLog = now;
         }
-        return twiml(reply.header("connection", "close"), replyTwiml(notices.busy));
+        // A small unread body (what Twilio sends) is read and dropped by Node and the connection kept
+        // for the next webhook; anything larger, or of unknown length, ends the connection instead.
+        // Closing every shed connection made each shed webhook cost a new one: at 1500/s the
+        // reconnects overflowed the listen queue and SYN retransmits (1 s, 3 s, 7 s…) became
+        // 20-second answers (relay-load benchmark, "listen overflows").
+        const length = Number(request.headers["content-length"]);
+        const small = Number.isInteger(length) && length >= 0 && length <= webhookBodyLimit;
+        return twiml(small ? reply : reply.header("connection", "close"), replyTwiml(notices.busy));
       }
       inFlight++;
       counted.add(request);
