@@ -50,7 +50,7 @@ describe("relay environment", () => {
     expect(env.TWILIO_WHATSAPP_NUMBER).toBe("whatsapp:+14155238886");
     expect(env.ALLOWED_PHONE_NUMBERS).toEqual(["whatsapp:+15550001111", "whatsapp:+15550002222"]);
     expect(env.RELAY_DATA_DIR).toBe("./.relay-data");
-    expect([env.RELAY_WEBHOOK_CONCURRENCY, env.RELAY_SHED_LOOP_DELAY_MS]).toEqual([64, 1000]);
+    expect([env.RELAY_WEBHOOK_CONCURRENCY, env.RELAY_SHED_LOOP_DELAY_MS]).toEqual([256, 1000]);
   });
 
   it("lists every missing or bad variable at once, without echoing values", () => {
