@@ -9,7 +9,7 @@
 // asleep): operations that grow with the outbox show there, along with the start-up time.
 // The machine is shared and noisy: --repeat N makes each run N times and adds a table of the
 // min and median of each figure, with the load average at each run's start.
-// Run: npm run bench:relay-load -- [--rates 200,500,1500] [--seconds 15] [--preload 20000] [--repeat 3] [--baseline <ref>]
+// Run: npm run bench:relay-load -- [--rates 200,500,1500] [--seconds 15] [--preload 20000] [--repeat 3] [--nice -10] [--baseline <ref>]
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -32,6 +32,11 @@ const baselineRef = process.argv.includes("--baseline") ? arg("baseline", "") : 
 /** One more run per variant at the first rate, with this many messages already waiting in the outbox. */
 const preload = Number(arg("preload", "20000"));
 const repeat = Math.max(1, Number(arg("repeat", "1")));
+/**
+ * --nice -10 runs the relay and the generator ahead of everything else on the machine (root only):
+ * roughly what a core of their own would give, to tell the relay's limits from the machine's.
+ */
+const nice = process.argv.includes("--nice") ? Number(arg("nice", "0")) : undefined;
 const allowed = senders(20);
 
 interface Run extends LoadSummary {
@@ -92,18 +97,18 @@ async function measure(variant: string, dir: string, rate: number, waiting = 0):
   // Per-sender limits off: this measures the hot path, not the flood protection.
   const extra = { RELAY_SENDER_QUEUE_LIMIT: "1000000", RELAY_SENDER_BURST: "1000000", RELAY_SENDER_PER_HOUR: "1000000000", RELAY_OUTBOX_LIMIT: "1000000" };
   const started = performance.now();
-  const relay = await startRelayProcess({ dir, port, env: relayEnv({ dataDir, vmUrl: vm.url, twilioUrl: twilio.url, allowed, extra }) });
+  const relay = await startRelayProcess({ dir, port, env: relayEnv({ dataDir, vmUrl: vm.url, twilioUrl: twilio.url, allowed, extra }), ...(nice === undefined ? {} : { nice }) });
   const startMs = performance.now() - started;
   try {
     const common = { url: relay.url, publicUrl: bench.publicUrl, authToken: bench.authToken, accountSid: bench.accountSid, to: bench.whatsAppNumber, senders: allowed, bodyChars: 300, timeoutMs: 60_000 };
     // Warm-up (JIT, connections), not counted; with a preloaded outbox it runs while that drains.
     if (waiting === 0) {
-      await runGenerator({ ...common, rate: 100, seconds: 2 });
+      await runGenerator({ ...common, rate: 100, seconds: 2 }, nice);
       await drain(relay.outbox, 120_000);
     }
     const cpuBefore = relay.cpuMs();
     const overflowsBefore = listenOverflows();
-    const results = await runGenerator({ ...common, rate, seconds });
+    const results = await runGenerator({ ...common, rate, seconds }, nice);
     const overflows = listenOverflows() - overflowsBefore;
     const acked = [...preloaded, ...results.filter((r) => r.outcome === "acked").map((r) => r.sid)];
     const drained = await drain(relay.outbox, 180_000, () => acked.every((id) => vm.received.has(id)));
@@ -177,6 +182,7 @@ function summaryTable(runs: Run[], plan: [number, number][], variants: string[])
 async function main(): Promise<void> {
   console.log(`relay load benchmark: rates ${rates.join(", ")} req/s for ${seconds} s each, ${allowed.length} senders, 300-character messages`);
   console.log(`machine: ${execSync("uptime").toString().trim()} (${execSync("nproc").toString().trim()} cores)`);
+  if (nice !== undefined) console.log(`relay and generator at nice ${nice}: they take the CPU ahead of the machine's other work`);
   const variants: [string, string][] = [];
   let removeBaseline: (() => Promise<void>) | undefined;
   if (baselineRef) {

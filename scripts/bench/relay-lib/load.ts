@@ -2,15 +2,17 @@
 // with the goal beside each figure.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GeneratorOptions, GeneratorResult } from "./generator";
 
-export async function runGenerator(options: GeneratorOptions): Promise<GeneratorResult[]> {
+/** `nice`: the generator's scheduling priority (a negative one needs root), as for the relay. */
+export async function runGenerator(options: GeneratorOptions, nice?: number): Promise<GeneratorResult[]> {
   const dir = await mkdtemp(join(tmpdir(), "textslash-bench-gen-"));
   const out = join(dir, "results.json");
   try {
     const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "generator.ts"), JSON.stringify(options), out], { stdio: ["ignore", "inherit", "inherit"] });
+    if (nice !== undefined && child.pid) setPriority(child.pid, nice);
     const code = await new Promise<number | null>((r) => child.once("exit", r));
     if (code !== 0) throw new Error(`generator exited with ${code}`);
     return JSON.parse(await readFile(out, "utf8")) as GeneratorResult[];

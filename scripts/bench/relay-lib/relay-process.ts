@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -102,7 +102,7 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-export async function startRelayProcess(options: { dir: string; port: number; env: Record<string, string>; nodeArgs?: string[]; memoryMb?: number }): Promise<RelayProcess> {
+export async function startRelayProcess(options: { dir: string; port: number; env: Record<string, string>; nodeArgs?: string[]; memoryMb?: number; nice?: number }): Promise<RelayProcess> {
   const entry = join(options.dir, "dist/server.js");
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build the relay first`);
   // A name of its own per start: a restarted relay must not share a cgroup the old one's exit removes.
@@ -115,6 +115,8 @@ export async function startRelayProcess(options: { dir: string; port: number; en
     stdio: ["ignore", "pipe", "pipe"],
   });
   live.add(child);
+  // A scheduling priority (a negative nice needs root): the relay's share of a shared machine.
+  if (options.nice !== undefined && child.pid) setPriority(child.pid, options.nice);
   let lines = 0;
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
