@@ -35,8 +35,19 @@ const repeat = Math.max(1, Number(arg("repeat", "1")));
 /**
  * --nice -10 runs the relay and the generator ahead of everything else on the machine (root only):
  * roughly what a core of their own would give, to tell the relay's limits from the machine's.
+ * With autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled) the kernel shares the CPU
+ * between sessions first and a process's nice only counts inside its session, so the value is
+ * also given to this session's autogroup (sched(7), "The autogroup feature"), which the relay and
+ * the generator belong to.
  */
 const nice = process.argv.includes("--nice") ? Number(arg("nice", "0")) : undefined;
+if (nice !== undefined) {
+  try {
+    writeFileSync("/proc/self/autogroup", String(nice));
+  } catch {
+    // no autogroups here: the processes' own nice is all there is
+  }
+}
 const allowed = senders(20);
 
 interface Run extends LoadSummary {
