@@ -21,6 +21,12 @@ export function seconds(s: Spread): string {
   return s.n === 1 ? `${f(s.median)} s` : `${f(s.median)} s (${f(s.min)}–${f(s.max)})`;
 }
 
+/** "640 ms (510–820)": median, then min–max, in milliseconds (for figures well under a second). */
+export function millis(s: Spread): string {
+  const f = (ms: number) => Math.round(ms).toString();
+  return s.n === 1 ? `${f(s.median)} ms` : `${f(s.median)} ms (${f(s.min)}–${f(s.max)})`;
+}
+
 /** "1.32× (1.20–1.41)": median, then min–max. */
 export function ratio(s: Spread): string {
   const f = (r: number) => r.toFixed(2);
