@@ -83,16 +83,21 @@ describe("relay flood limits", () => {
   });
 });
 
+/** A relay with RELAY_WEBHOOK_CONCURRENCY 1 whose only slot a webhook still sending its body holds. */
+async function relayWithItsOnlySlotTaken() {
+  const twilio = await startFakeTwilio();
+  const vm = await startStub();
+  const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, env: { RELAY_WEBHOOK_CONCURRENCY: "1" } });
+  const slow = request(`${relay.url}/webhook`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "5000" } });
+  slow.on("error", () => undefined);
+  slow.write("MessageSid=SMslow");
+  await until(async () => (await send(relay, "probe")).body.includes("The relay is too busy"), 15_000, "the slot taken by the slow webhook");
+  return { relay, vm, slow };
+}
+
 describe("relay overload", () => {
   it("past RELAY_WEBHOOK_CONCURRENCY webhooks in flight, answers 'busy' with a <Message> at once, before reading the body", async () => {
-    const twilio = await startFakeTwilio();
-    const vm = await startStub();
-    const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, env: { RELAY_WEBHOOK_CONCURRENCY: "1" } });
-    // A webhook whose body is still arriving holds the only slot.
-    const slow = request(`${relay.url}/webhook`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "5000" } });
-    slow.on("error", () => undefined);
-    slow.write("MessageSid=SMslow");
-    await until(async () => (await send(relay, "probe")).body.includes("The relay is too busy"), 15_000, "the slot taken by the slow webhook");
+    const { relay, vm, slow } = await relayWithItsOnlySlotTaken();
     const busy = await send(relay, "while busy");
     expect(busy.status).toBe(200);
     expect(busy.body).toContain("<Message>The relay is too busy to take your message right now; it was not saved. Please send it again in a few minutes.</Message>");
@@ -120,14 +125,8 @@ function rawWebhook(relay: RunningRelay, body: string, length: number | undefine
 
 describe("relay shedding keeps connections", () => {
   it("a shed webhook of Twilio's size keeps its connection for the next one; an unknown or oversized body ends it", async () => {
-    const twilio = await startFakeTwilio();
-    const vm = await startStub();
-    const relay = await startRelay({ claudeHost: vm.url, twilioUrl: twilio.url, env: { RELAY_WEBHOOK_CONCURRENCY: "1" } });
-    const slow = request(`${relay.url}/webhook`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "5000" } });
-    slow.on("error", () => undefined);
-    slow.write("MessageSid=SMslow");
+    const { relay, slow } = await relayWithItsOnlySlotTaken();
     try {
-      await until(async () => (await send(relay, "probe")).body.includes("The relay is too busy"), 15_000, "the slot taken by the slow webhook");
       await expectShedConnections(relay);
     } finally {
       slow.destroy();
