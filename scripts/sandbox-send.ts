@@ -3,8 +3,8 @@
 // route on the sandbox proxy, then waits for the reply the relay sends to the fake Twilio.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { inboundParams, sendSignedWebhook } from "../sandbox/fakes/fake-twilio";
-import { FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../sandbox/daemon/fake-values";
+import { SANDBOX_PHONE } from "../sandbox/daemon/fake-values";
+import { sendSandboxMessage } from "../sandbox/daemon/sandbox-stack";
 import { readDaemonInfo, sandboxPaths } from "../sandbox/daemon/state";
 
 const messagesSchema = z.array(z.object({ to: z.string(), body: z.string() }));
@@ -21,10 +21,7 @@ async function main(): Promise<void> {
   if (!daemon) throw new Error("the sandbox is not running; start it with npm run sandbox:up");
   const relayApp = process.env.SANDBOX_RELAY_APP ?? "sandbox-relay";
   const before = (await recorded(daemon.twilioUrl)).length;
-  const params = inboundParams({ from: `whatsapp:${SANDBOX_PHONE}`, to: `whatsapp:${SANDBOX_WHATSAPP_NUMBER}`, body: text,
-    accountSid: FAKE_TWILIO.accountSid, messageSid: `SMfake${randomBytes(12).toString("hex")}` });
-  const response = await sendSignedWebhook({ relayUrl: `${daemon.proxyUrl}/_public/${relayApp}`, publicUrl: `https://${relayApp}.fly.dev`,
-    authToken: FAKE_TWILIO.authToken, params });
+  const response = await sendSandboxMessage({ proxyUrl: daemon.proxyUrl, relayApp, body: text, messageSid: `SMfake${randomBytes(12).toString("hex")}` });
   console.log(`relay answered the webhook: HTTP ${response.status}`);
   if (response.status !== 200) throw new Error(`the relay refused the webhook (${response.body.trim() || "no body"}); is the stack up (npm run sandbox:up)?`);
   console.log("waiting for the reply (the VM may be waking up)…");

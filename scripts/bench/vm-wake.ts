@@ -11,11 +11,8 @@
 import { readFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import * as automation from "@pulumi/pulumi/automation";
-import { FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
-import { sandboxStackConfig } from "../../sandbox/daemon/pulumi";
 import { startSandbox, type RunningSandbox, type SandboxMode } from "../../sandbox/daemon/sandbox";
-import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
+import { sandboxConfigMap, sendSandboxMessage } from "../../sandbox/daemon/sandbox-stack";
 import { waitFor } from "../../sandbox/testing/wait-for";
 import { createEngineProject, repoRoot } from "../../tests/engine/harness";
 import { programFiles, serviceFiles } from "../../tests/engine/fly-stack";
@@ -78,12 +75,8 @@ async function main(): Promise<void> {
     env: { FLY_API_TOKEN: token, FLY_PROXY_URL: sandbox.proxyUrl },
   });
   try {
-    const config = sandboxStackConfig(sandbox.apiUrl, sandbox.registryUrl);
-    await project.stack.setAllConfig({
-      // A throwaway stack: its destroy at the end may delete the VM's /data.
-      ...Object.fromEntries(Object.entries({ ...config.plain, "textslash:allowDataLoss": "true" }).map(([k, value]) => [k, { value }])),
-      ...Object.fromEntries(Object.entries(config.secret).map(([k, value]) => [k, { value, secret: true }])),
-    } satisfies automation.ConfigMap);
+    // A throwaway stack: its destroy at the end may delete the VM's /data.
+    await project.stack.setAllConfig(sandboxConfigMap(sandbox.apiUrl, sandbox.registryUrl, { "textslash:allowDataLoss": "true" }));
     console.log(`deploying the program into the sandbox (${mode} mode; the first up builds both images)…`);
     const up = await project.cli(["up", "--yes", "--skip-preview"]);
     if (up.code !== 0) throw new Error(`pulumi up failed:\n${up.stdout}\n${up.stderr}`);
@@ -94,11 +87,7 @@ async function main(): Promise<void> {
       sent += 1;
       const text = `wake sample ${sent}`;
       const t0 = Date.now();
-      const ack = await sendSignedWebhook({
-        relayUrl: `${sandbox.proxyUrl}/_public/${relayApp}`, publicUrl: `https://${relayApp}.fly.dev`, authToken: FAKE_TWILIO.authToken,
-        params: inboundParams({ from: `whatsapp:${SANDBOX_PHONE}`, to: `whatsapp:${SANDBOX_WHATSAPP_NUMBER}`, body: text,
-          accountSid: FAKE_TWILIO.accountSid, messageSid: `SMbenchwake${String(sent).padStart(6, "0")}` }),
-      });
+      const ack = await sendSandboxMessage({ proxyUrl: sandbox.proxyUrl, relayApp, body: text, messageSid: `SMbenchwake${String(sent).padStart(6, "0")}` });
       const ackMs = Date.now() - t0;
       if (ack.status !== 200) throw new Error(`the relay answered ${ack.status}: ${ack.body}`);
       let arrived: number | undefined;

@@ -5,9 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
 import { startSandbox, type RunningSandbox, type SandboxOptions } from "../../sandbox/daemon/sandbox";
-import { FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
-import { sandboxStackConfig } from "../../sandbox/daemon/pulumi";
-import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
+import { FAKE_TWILIO } from "../../sandbox/daemon/fake-values";
+import { sandboxConfigMap, sendSandboxMessage } from "../../sandbox/daemon/sandbox-stack";
 import { createEngineProject, repoRoot, type EngineProject } from "../engine/harness";
 
 export const relayApp = "sandbox-relay";
@@ -49,11 +48,7 @@ export async function startE2eSandbox(extraConfig: Record<string, string> = {}, 
     // The deployment check reaches https://sandbox-relay.fly.dev through the proxy's public route.
     env: { FLY_API_TOKEN: token, FLY_PROXY_URL: sandbox.proxyUrl },
   });
-  const config = sandboxStackConfig(sandbox.apiUrl, sandbox.registryUrl);
-  await project.stack.setAllConfig({
-    ...Object.fromEntries(Object.entries({ ...config.plain, ...extraConfig }).map(([k, value]) => [k, { value }])),
-    ...Object.fromEntries(Object.entries(config.secret).map(([k, value]) => [k, { value, secret: true }])),
-  });
+  await project.stack.setAllConfig(sandboxConfigMap(sandbox.apiUrl, sandbox.registryUrl, extraConfig));
   let sent = 0;
   return {
     sandbox,
@@ -68,11 +63,8 @@ export async function startE2eSandbox(extraConfig: Record<string, string> = {}, 
     },
     send(body) {
       sent += 1;
-      return sendSignedWebhook({
-        relayUrl: `${sandbox.proxyUrl}/_public/${relayApp}`, publicUrl: `https://${relayApp}.fly.dev`, authToken: FAKE_TWILIO.authToken,
-        params: inboundParams({ from: `whatsapp:${SANDBOX_PHONE}`, to: `whatsapp:${SANDBOX_WHATSAPP_NUMBER}`, body,
-          accountSid: FAKE_TWILIO.accountSid, messageSid: `SMfake${String(sent).padStart(6, "0")}` }),
-      }).catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
+      return sendSandboxMessage({ proxyUrl: sandbox.proxyUrl, relayApp, body, messageSid: `SMfake${String(sent).padStart(6, "0")}` })
+        .catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
     },
     async pulumi(args) {
       const result = await project.cli(args);
