@@ -1,30 +1,15 @@
 // The textslash deployment: one stack = one person's relay + VM on Fly.io.
-// index.ts only composes: config (validated in config.ts, before any API call) → TextslashStack.
-import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "./config";
-import { nextStepsText } from "./components/next-steps";
-import { TextslashStack } from "./components/textslash-stack";
-import { costSummary, estimateStackCost } from "./components/cost/estimate";
-import { costOutput } from "./components/cost/render";
-import { stackSizing } from "./components/cost/stack-sizing";
+// index.ts only exports: config (validated in config.ts, before any API call) → TextslashStack, in
+// components/textslash-program.ts, which the fleet also runs inline for each user's stack.
+import { textslashProgram } from "./components/textslash-program";
 
-const config = loadStackConfig();
-const stack = new TextslashStack("textslash", config);
+const outputs = textslashProgram();
 
-export const relayUrl = stack.relayUrl;
-export const webhookUrl = stack.webhookUrl;
-export const relayApp = stack.relay.app.name;
-export const vmApp = stack.vm.app.name;
-// The resources' ids, which a preview of an in-place update keeps known (see fly-service.ts).
-export const relayMachineId = stack.relay.machine.id;
-export const vmMachineId = stack.vm.machine.id;
-export const nextSteps = nextStepsText({
-  webhookUrl: stack.webhookUrl,
-  whatsappNumber: config.settings.twilioWhatsappNumber,
-  webhookSid: stack.twilioWebhook ? config.settings.twilioWebhookSid : undefined,
-});
-
-// Known at plan time (plain config, no resource output), so `preview` shows it too.
-const cost = estimateStackCost(stackSizing(config.settings));
-pulumi.log.info(costSummary(cost));
-export const monthlyCostEstimate = costOutput(cost);
+export const relayUrl = outputs.relayUrl;
+export const webhookUrl = outputs.webhookUrl;
+export const relayApp = outputs.relayApp;
+export const vmApp = outputs.vmApp;
+export const relayMachineId = outputs.relayMachineId;
+export const vmMachineId = outputs.vmMachineId;
+export const nextSteps = outputs.nextSteps;
+export const monthlyCostEstimate = outputs.monthlyCostEstimate;
