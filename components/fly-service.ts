@@ -2,11 +2,7 @@
 // Independent children are created concurrently; dependsOn/inputs order only what must be ordered
 // (everything after the app; the machine after secrets, volume).
 import * as pulumi from "@pulumi/pulumi";
-import { FlyApp } from "./fly/app";
-import { FlyIp } from "./fly/ip";
-import { FlyMachine, type MachineConfigInput } from "./fly/machine";
-import { FlySecrets } from "./fly/secrets";
-import { FlyVolume } from "./fly/volume";
+import { FlyApp, FlyIp, FlyMachine, FlySecrets, FlyVolume, type MachineConfigInput } from "./fly/resources";
 
 export type IpKind = "shared_v4" | "v6" | "private_v6";
 

@@ -13,7 +13,7 @@ import { FlyService } from "./fly-service";
 import { RELAY_IPS, RELAY_VOLUME_GB, VM_IPS, relayMachineConfig, vmMachineConfig } from "./machine-configs";
 import { appNames } from "./naming";
 import { registryTarget, serviceImage, type ServiceName } from "./service-image";
-import { TwilioWebhook } from "./twilio/webhook";
+import { TwilioWebhook } from "./twilio/webhook-resource";
 
 export { RELAY_IPS, VM_IPS };
 

@@ -7,18 +7,16 @@
 // then waits for Fly's asynchronous app delete to finish. Fly deletes an app's volumes with it, so a delete
 // that would take a live volume along (one the stack no longer tracks: removed from state, or never
 // deleted) is refused unless allowDataLoss was recorded, like the volume's own delete.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { FlyApiError, isFlyNotFound, isVolumeGoing, type FlyClient } from "./client";
 import { appNameHolder, appNameProblem, GONE_MACHINE, takenByAnotherOrg } from "./app-name";
 import { flyConnection, ignoreNotFound, isUnknown } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
-import { lazyProvider } from "./lazy-provider";
 import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
 import { refuse } from "../provider-errors";
 
-export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   name: z.string().min(1),
   orgSlug: z.string().min(1),
@@ -178,23 +176,3 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
     await fly.apps.waitUntilGone(id);
   },
 };
-
-/** The only provider object Pulumi serializes (see lazy-provider.ts). */
-const serializedProvider = lazyProvider("components/fly/app.ts", __filename, "appProvider");
-
-export interface FlyAppArgs {
-  name: pulumi.Input<string>;
-  orgSlug: pulumi.Input<string>;
-  adopt: pulumi.Input<boolean>;
-  /** Keep no public address (see the top of this file). */
-  privateOnly?: pulumi.Input<boolean>;
-  /** textslash:allowDataLoss (see the top of this file). */
-  allowDataLoss?: pulumi.Input<boolean>;
-}
-
-export class FlyApp extends pulumi.dynamic.Resource {
-  declare readonly name: pulumi.Output<string>;
-  constructor(name: string, args: FlyAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serializedProvider, name, { ...args, privateOnly: args.privateOnly ?? false, allowDataLoss: args.allowDataLoss ?? false, providerVersion: PROVIDER_VERSION, adopted: undefined, publicIps: undefined }, opts, "textslash", "FlyApp");
-  }
-}

@@ -1,14 +1,12 @@
 // One IP assignment of an app (shared_v4, v6 or a private_v6 Flycast address). Create adopts an
 // existing address of the same type, so a second `up` or a takeover never allocates twice.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
-import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, ipDiffTable } from "./diff";
 
-export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   appName: z.string().min(1),
   type: z.enum(["shared_v4", "v6", "private_v6"]),
@@ -46,13 +44,3 @@ export const ipProvider: pulumi.dynamic.ResourceProvider<IpInputs> = {
   update: async (id, _olds, news) => ({ outs: { ...news, address: id } }),
   delete: async (id, props) => ignoreNotFound(() => conn.client().ips.delete(props.appName, id)),
 };
-
-/** The only provider object Pulumi serializes (see lazy-provider.ts). */
-const serializedProvider = lazyProvider("components/fly/ip.ts", __filename, "ipProvider");
-
-export class FlyIp extends pulumi.dynamic.Resource {
-  declare readonly address: pulumi.Output<string>;
-  constructor(name: string, args: { appName: pulumi.Input<string>; type: "shared_v4" | "v6" | "private_v6"; orgSlug: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, address: undefined }, opts, "textslash", "FlyIp");
-  }
-}

@@ -1,17 +1,15 @@
 // Exactly one machine of an app. Create takes over the app's existing machine when `adopt` is set (or one
 // of its own name that an earlier up never recorded) and converges it with a rollout; updates go through
 // rolloutMachine (lease, new version, checks).
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
-import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound, type FlyClient, type FlyMachine as FlyMachineState, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
 import { configMatches, ownedView } from "./config-compare";
 import { rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
 
-export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   appName: z.string().min(1),
   name: z.string().min(1),
@@ -126,31 +124,3 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
     await ignoreNotFound(() => fly.machines.waitForState(props.appName, id, { state: "destroyed", timeoutMs: 60_000 }));
   },
 };
-
-/** The only provider object Pulumi serializes (see lazy-provider.ts). */
-const serializedProvider = lazyProvider("components/fly/machine.ts", __filename, "machineProvider");
-
-/** A machine config whose mounts may wait for a volume id (Pulumi resolves nested inputs). */
-export type MachineConfigInput = Omit<MachineConfig, "mounts" | "image"> & {
-  /** The image's digest reference is an output of its build (or registry lookup). */
-  image: pulumi.Input<string>;
-  mounts?: { volume: pulumi.Input<string>; path: string }[];
-};
-
-export interface FlyMachineArgs {
-  appName: pulumi.Input<string>;
-  name: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  config: pulumi.Input<MachineConfigInput>;
-  volumeId?: pulumi.Input<string>;
-  secretsVersion?: pulumi.Input<number>;
-  adopt: pulumi.Input<boolean>;
-}
-
-export class FlyMachine extends pulumi.dynamic.Resource {
-  /** Equal to `id`, but unknown in a preview of an in-place update, where `id` stays known: wire other resources to `id`. */
-  declare readonly machineId: pulumi.Output<string>;
-  constructor(name: string, args: FlyMachineArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, machineId: undefined }, opts, "textslash", "FlyMachine");
-  }
-}

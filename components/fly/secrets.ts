@@ -1,15 +1,14 @@
 // An app's secrets. Values come in as secret inputs (ciphertext in state); outputs hold only
 // HMAC-SHA256 digests keyed by a random per-resource salt, plus Fly's secrets version, which the
 // app's machine takes as min_secrets_version so a secret change rolls that app's machine only.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { PROVIDER_VERSION } from "./provider-versions";
 import { checkWith } from "./check";
-import { lazyProvider } from "./lazy-provider";
 import { flyConnection, ignoreNotFound, isUnknown } from "./connection";
 import { isFlyNotFound, type FlySecretInfo } from "./client";
 
-export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   appName: z.string().min(1),
   values: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "secret names are UPPER_SNAKE"), z.string()),
@@ -67,7 +66,7 @@ async function apply(appName: string, values: Record<string, string>, previous: 
   const result = await conn.client().secrets.update(appName, update);
   const flyDigests: Record<string, string> = {};
   for (const { name, digest } of result.secrets) if (digest !== undefined) flyDigests[name] = saltedFlyDigest(salt, digest);
-  return { appName, salt, digests: digestsOf(salt, values), flyDigests, version: result.version, providerVersion: PROVIDER_VERSION };
+  return { appName, salt, digests: digestsOf(salt, values), flyDigests, version: result.version, providerVersion: PROVIDER_VERSION.secrets };
 }
 
 export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, SecretsOutputs> = {
@@ -109,28 +108,3 @@ export const secretsProvider: pulumi.dynamic.ResourceProvider<SecretsInputs, Sec
     await ignoreNotFound(() => conn.client().secrets.update(props.appName, Object.fromEntries(names.map((k) => [k, null]))));
   },
 };
-
-/** The only provider object Pulumi serializes (see lazy-provider.ts). */
-const serializedProvider = lazyProvider("components/fly/secrets.ts", __filename, "secretsProvider");
-
-export interface FlySecretsArgs {
-  appName: pulumi.Input<string>;
-  values: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Taking over an app made by the setup script: unset the secrets the stack does not declare. */
-  adopt?: pulumi.Input<boolean>;
-}
-
-export class FlySecrets extends pulumi.dynamic.Resource {
-  declare readonly version: pulumi.Output<number>;
-  declare readonly digests: pulumi.Output<Record<string, string>>;
-  constructor(name: string, args: FlySecretsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      serializedProvider,
-      name,
-      { appName: args.appName, values: pulumi.secret(args.values), adopt: args.adopt ?? false, providerVersion: PROVIDER_VERSION, version: undefined, digests: undefined },
-      opts,
-      "textslash",
-      "FlySecrets",
-    );
-  }
-}

@@ -3,10 +3,9 @@
 // when allowed, it first takes a snapshot and waits for it (volume-snapshot.ts), so allowDataLoss means
 // "a snapshot exists", and prints its id. A volume can be created from a snapshot (restoreFromSnapshot).
 // A refresh that finds the volume gone refuses to drop it unless allowDataLoss is set (volume-gone.ts).
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
-import { lazyProvider } from "./lazy-provider";
 import { isFlyNotFound, isVolumeGoing, type FlyClient, type FlyVolume as FlyVolumeState } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
@@ -16,7 +15,6 @@ import { refuse } from "../provider-errors";
 import { backupNotice, findSnapshot, snapshotAndWait, waitForVolumeCreated } from "./volume-snapshot";
 import { readGoneVolume } from "./volume-gone";
 
-export const PROVIDER_VERSION = 1;
 const inputsSchema = z.object({
   appName: z.string().min(1),
   name: z.string().regex(/^[a-z0-9_]{1,30}$/, "only a-z, 0-9 and _ (max 30)"),
@@ -172,27 +170,3 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
     await ignoreNotFound(() => fly.volumes.delete(props.appName, id));
   },
 };
-
-/** The only provider object Pulumi serializes (see lazy-provider.ts). */
-const serializedProvider = lazyProvider("components/fly/volume.ts", __filename, "volumeProvider");
-
-export interface FlyVolumeArgs {
-  appName: pulumi.Input<string>;
-  name: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  sizeGb: pulumi.Input<number>;
-  adopt: pulumi.Input<boolean>;
-  allowDataLoss: pulumi.Input<boolean>;
-  snapshotRetention?: pulumi.Input<number>;
-  restoreFromSnapshot?: pulumi.Input<string>;
-  backup?: pulumi.Input<boolean>;
-  keptOnDestroy?: pulumi.Input<boolean>;
-}
-
-export class FlyVolume extends pulumi.dynamic.Resource {
-  /** Equal to `id`, but unknown in a preview of an in-place update, where `id` stays known: wire other resources to `id`. */
-  declare readonly volumeId: pulumi.Output<string>;
-  constructor(name: string, args: FlyVolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serializedProvider, name, { ...args, providerVersion: PROVIDER_VERSION, volumeId: undefined }, opts, "textslash", "FlyVolume");
-  }
-}

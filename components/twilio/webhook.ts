@@ -3,14 +3,12 @@
 // ours; a new prefix updates it in place; delete puts back what was there, unless someone has set
 // another URL since (then it is left alone). The auth token is read at call time from the stack
 // config (configure), never an input or output, so it is never in state.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "../fly/check";
 import { diffByTable, inputFieldsOf, type DiffTable } from "../fly/diff";
-import { lazyProvider } from "../fly/lazy-provider";
 import { isTwilioNotFound, TARGET_SID, targetKind, webhookApi, type WebhookApi, type WebhookSetting } from "./api";
 
-export const PROVIDER_VERSION = 1;
 
 const inputsSchema = z.object({
   accountSid: z.string().min(1),
@@ -108,26 +106,3 @@ export const webhookProvider: pulumi.dynamic.ResourceProvider<WebhookInputs, Web
     await api.set(props.targetSid, restoreSetting(props));
   },
 };
-
-const serializedProvider = lazyProvider("components/twilio/webhook.ts", __filename, "webhookProvider");
-
-export interface TwilioWebhookArgs {
-  accountSid: pulumi.Input<string>;
-  targetSid: pulumi.Input<string>;
-  url: pulumi.Input<string>;
-}
-
-export class TwilioWebhook extends pulumi.dynamic.Resource {
-  declare readonly previous: pulumi.Output<WebhookSetting>;
-  declare readonly kind: pulumi.Output<string>;
-  constructor(name: string, args: TwilioWebhookArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      serializedProvider,
-      name,
-      { ...args, providerVersion: PROVIDER_VERSION, previous: undefined, kind: undefined, current: undefined },
-      opts,
-      "textslash",
-      "TwilioWebhook",
-    );
-  }
-}

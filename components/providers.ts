@@ -1,0 +1,15 @@
+// Every provider the bundle serves, by the name its resources ask for (ProviderName in
+// dynamic-resource.ts). Only the provider process loads this, compiled by components/bundles.cjs.
+// Each provider's module is initialised on first use (esbuild turns these require calls into lazy
+// initialisers), so a run that never touches the Twilio webhook never loads its code.
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type { ProviderName } from "./dynamic-resource";
+
+export const providers: Record<ProviderName, () => object> = {
+  appProvider: () => (require("./fly/app") as typeof import("./fly/app")).appProvider,
+  volumeProvider: () => (require("./fly/volume") as typeof import("./fly/volume")).volumeProvider,
+  secretsProvider: () => (require("./fly/secrets") as typeof import("./fly/secrets")).secretsProvider,
+  ipProvider: () => (require("./fly/ip") as typeof import("./fly/ip")).ipProvider,
+  machineProvider: () => (require("./fly/machine") as typeof import("./fly/machine")).machineProvider,
+  webhookProvider: () => (require("./twilio/webhook") as typeof import("./twilio/webhook")).webhookProvider,
+};

@@ -1,0 +1,61 @@
+// components/bundles.cjs serves the dynamic providers from dist/providers.js, and never a bundle
+// older than the checkout: a source edited (or pulled) since the build is found by its hash and the
+// bundle rebuilt before any provider runs. Each step runs in a new Node process, as each engine run
+// starts a new provider process, in a throwaway copy of the checkout.
+import { spawnSync } from "node:child_process";
+import { appendFile, cp, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providerModuleText } from "../../components/dynamic-resource";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+let root: string;
+
+/** Runs `script` with Node in the copy; returns its stdout (throws with stderr on failure). */
+function node(script: string): string {
+  const result = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`node -e failed (${result.status}):\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+const loader = 'const b = require("./components/bundles.cjs");';
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "textslash-bundle-"));
+  for (const file of ["components", "tsconfig.json", "package.json"]) {
+    await cp(path.join(repoRoot, file), path.join(root, file), { recursive: true, filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src.slice(repoRoot.length)) });
+  }
+  await symlink(path.join(repoRoot, "node_modules"), path.join(root, "node_modules"), "dir");
+});
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe("the provider bundle", () => {
+  it("is built on first use when a checkout has none, and then matches its sources", () => {
+    expect(node(`${loader} console.log(b.staleness(process.cwd()))`)).toBe("dist/providers.js has not been built");
+    expect(node(`${loader} console.log(Object.keys(b.provider(process.cwd(), "ipProvider")).sort().join(","))`)).toBe("check,configure,create,delete,diff,read,update");
+    expect(existsSync(path.join(root, "dist", "providers.js"))).toBe(true);
+    expect(node(`${loader} console.log(String(b.staleness(process.cwd())))`)).toBe("undefined");
+  });
+
+  it("is rebuilt when a source changed since the build, and runs the changed code", async () => {
+    await appendFile(path.join(root, "components", "fly", "ip.ts"), '\n(ipProvider as unknown as Record<string, string>).edited = "after the build";\n');
+    expect(node(`${loader} console.log(b.staleness(process.cwd()))`)).toBe("components/fly/ip.ts changed");
+    expect(node(`${loader} console.log(b.provider(process.cwd(), "ipProvider").edited)`)).toBe("after the build");
+    expect(await readFile(path.join(root, "dist", "providers.js"), "utf8")).toContain("after the build");
+  });
+
+  it("is rebuilt when tsconfig.json, which esbuild reads, changed", async () => {
+    await appendFile(path.join(root, "tsconfig.json"), "\n");
+    expect(node(`${loader} console.log(b.staleness(process.cwd()))`)).toBe("tsconfig.json changed");
+  });
+
+  it("serves the module text a resource stores: handler() finds the loader from the provider process's directory", () => {
+    const text = providerModuleText("ipProvider", "/nonexistent-checkout");
+    const script = `const m = { exports: {} }; new Function("exports", "require", "module", ${JSON.stringify(text)})(m.exports, require, m); console.log(typeof m.exports.handler().create)`;
+    expect(node(script)).toBe("function");
+  });
+});
