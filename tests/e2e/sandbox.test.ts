@@ -66,14 +66,16 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     const held = "held across the relay restart";
     expect((await send(held)).status).toBe(200);
     const outbox = e2e.relayOutbox();
-    await waitFor("the held message in the relay's outbox", () => outbox().some((m) => m.includes(held)), 10_000);
+    await waitFor("the held message in the relay's outbox", () => outbox().some((m) => m.includes(held)), 60_000);
 
     // As a user ships a change: edit services/relay, `pulumi up` builds and pushes its image and rolls the relay.
     await appendFile(path.join(e2e.project.dir, "services", "relay", "src", "server.ts"), "// a change shipped by tests/e2e/sandbox.test.ts\n");
     const acknowledged: string[] = [held];
     let deploying = true;
     const traffic = (async () => {
-      for (let i = 1; deploying || i <= 3; i += 1) {
+      // Until the up ends, and then until at least four were kept: under heavy load the relay may shed
+      // some (a 200 with a <Message>, when its event loop runs late), which is its design, not a loss.
+      for (let i = 1; deploying || acknowledged.length < 4; i += 1) {
         const text = `during update ${i}`;
         // Acknowledged = 200 with empty TwiML; a 200 with a <Message> is the relay saying it did
         // not keep the message (here: past the sender's queue limit while the VM is cut off).
@@ -102,7 +104,7 @@ describe("the sandbox: up, messages, sleep, relay update, destroy", () => {
     e2e.sandbox.proxy.setUnreachable(vmApp, false);
     await waitFor(`replies to all ${acknowledged.length} acknowledged messages`, () => acknowledged.every((t) => repliesTo(t).length > 0), 120_000);
     for (const text of acknowledged) expect(repliesTo(text).length, text).toBeGreaterThanOrEqual(1);
-    await waitFor("the relay's outbox to empty", () => outbox().length === 0, 10_000);
+    await waitFor("the relay's outbox to empty", () => outbox().length === 0, 60_000);
   }, 1_800_000);
 
   it("destroy (allowDataLoss recorded first) leaves no process and an empty API; no secret shows anywhere", async () => {
