@@ -6,7 +6,20 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # A supported Node (22+) first on PATH: the machine's own, or the .nvmrc pin from npm.
 source scripts/node-env.sh
-step() { printf '\n== %s\n' "$*"; }
+# Each step's time, and the whole run's, printed at the end (also when a step fails), so every run
+# reports what docs/first-run.md records: cold and warm times of the command CI runs.
+timings=()
+current="" current_start=$SECONDS
+end_step() { if [[ -n "$current" ]]; then timings+=("$(printf '%5ss  %s' $((SECONDS - current_start)) "$current")"); fi; }
+step() { end_step; current="$*" current_start=$SECONDS; printf '\n== %s\n' "$*"; }
+report() {
+  local rc=$?
+  end_step
+  printf '\n== time (rc=%s)\n' "$rc"
+  printf '%s\n' "${timings[@]}"
+  printf '%5ss  total\n' "$SECONDS"
+}
+trap report EXIT
 
 # The services are npm packages of their own (each image installs only its own deps).
 if [[ -x scripts/install-services.sh ]]; then
