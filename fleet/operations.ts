@@ -15,7 +15,7 @@ export interface FleetContext {
   /** Where the secrets came from, for error messages (never the values). */
   secretsFile?: string;
   log(line: string): void;
-  /** Stacks run at once (each is a `pulumi` process with the program and its provider plugins). */
+  /** Stacks run at once (each a `pulumi` engine process with its provider plugins; the program runs inline in this process). */
   concurrency: number;
 }
 
@@ -39,10 +39,10 @@ async function upUser(ctx: FleetContext, userId: string): Promise<UpReport["user
   const started = Date.now();
   try {
     const stack = await ctx.engine.stack(stackName);
-    const current = await stack.getAllConfig();
+    const current = (await ctx.engine.config(stackName)).plain;
     const desired = desiredConfig(ctx.fleet, user, ctx.secrets, {
-      relayImage: current["textslash:relayImage"]?.value,
-      vmImage: current["textslash:vmImage"]?.value,
+      relayImage: current["textslash:relayImage"],
+      vmImage: current["textslash:vmImage"],
     });
     const configChanged = await ctx.engine.applyConfig(stack, ctx.fleet, user.id, desired, ctx.secretsFile);
     const run = await ctx.engine.up(stack);
@@ -106,7 +106,7 @@ export async function fleetRemove(ctx: FleetContext, userId: string, allowDataLo
   if (!up.ok) return { user: userId, stack: stackName, removed: false, why: `the up that records allowDataLoss failed: ${up.error}` };
   const destroyed = await ctx.engine.destroy(stack);
   if (!destroyed.ok) return { user: userId, stack: stackName, removed: false, why: `destroy failed: ${destroyed.error}` };
-  await stack.workspace.removeStack(stackName);
+  await ctx.engine.removeStack(stack);
   return { user: userId, stack: stackName, removed: true, why: `destroyed ${summary(destroyed.changes)}; stack removed` };
 }
 
@@ -125,7 +125,8 @@ export async function fleetRollout(ctx: FleetContext, options: RolloutRun): Prom
     async update(userId, images) {
       const stack = await ctx.engine.existing(stackNameOf(ctx.fleet.fleet, userId));
       if (!stack) return { ok: false, error: `no stack for ${userId} yet: run \`fleet up\` first` };
-      await stack.setAllConfig({ "textslash:relayImage": { value: images.relayImage }, "textslash:vmImage": { value: images.vmImage } });
+      // Plain values: written to the stack's file, as `pulumi config set` would, without a CLI run.
+      await ctx.engine.setPlainConfig(stack.name, { "textslash:relayImage": images.relayImage, "textslash:vmImage": images.vmImage });
       const run = await ctx.engine.up(stack);
       return run.ok ? { ok: true } : { ok: false, error: run.error ?? "up failed" };
     },

@@ -28,6 +28,7 @@ describe("a fleet of three users", () => {
   let ctx: FleetContext;
   const lines: string[] = [];
   const v1: { relay?: Published; vm?: Published } = {};
+  const savedToken = process.env.FLY_API_TOKEN;
 
   const vmOf = (user: string) => api.state().machines.find((m) => m.app === `ft-${user}-vm` && m.state !== "destroyed")!;
   const reload = async () => {
@@ -64,6 +65,8 @@ describe("a fleet of three users", () => {
       ].join("\n"),
     );
     const binDir = await pulumiBinDir();
+    // The fleet runs the program inline, in this process, which reads FLY_API_TOKEN as `pulumi up` would.
+    process.env.FLY_API_TOKEN = project.env.FLY_API_TOKEN;
     const engine = new FleetEngine({
       projectDir: project.dir,
       env: project.env,
@@ -80,6 +83,8 @@ describe("a fleet of three users", () => {
   }, 600_000);
 
   afterAll(async () => {
+    if (savedToken === undefined) delete process.env.FLY_API_TOKEN;
+    else process.env.FLY_API_TOKEN = savedToken;
     await api?.close();
     await registry?.stop();
     await project?.cleanup();
