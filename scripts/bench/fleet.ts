@@ -9,7 +9,8 @@
 // Fly's Machines API docs). They are per app or machine, so users (each with their own apps) do not
 // share buckets: what bounds the fleet's concurrency here is CPU, and `--concurrency` is that bound.
 //
-// Run: npm run bench:fleet -- [--users 10,50,200] [--concurrency 4] [--wave-size <concurrency>] [--latency 100] [--type-check]
+// Run: npm run bench:fleet -- [--users 10,50,200] [--concurrency 4] [--wave-size <concurrency>] [--latency 100]
+//        [--program inline|cli] [--type-check]
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     latency: { type: "string", default: "100" },
     // The fleet skips ts-node's type check of the program (fleet/engine.ts); this measures it with the check.
     "type-check": { type: "boolean", default: false },
+    // inline (the fleet's default): the program runs in this process; cli: index.ts with a language host per run.
+    program: { type: "string", default: "inline" },
   },
 });
 const sizes = values.users.split(",").map(Number);
@@ -39,6 +42,8 @@ const concurrency = Number(values.concurrency);
 const waveSize = Number(values["wave-size"] ?? values.concurrency);
 const latencyMs = Number(values.latency);
 const cores = cpus().length;
+if (values.program !== "inline" && values.program !== "cli") throw new Error(`--program must be inline or cli (got ${values.program})`);
+const program = values.program;
 
 /** Drains the local API's request log as it goes (it keeps only the last 5000 entries). */
 function collector(api: { requests(): RequestLogEntry[]; clearRequests(): void }) {
@@ -67,15 +72,21 @@ const pct = (xs: number[], p: number) => {
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * CPU seconds of this process (the fleet driver and the local Fly API) plus every child it has waited
- * for (each pulumi run, with its language host, program and provider plugins): /proc/self/stat
- * utime, stime, cutime, cstime in clock ticks (100 per second on Linux).
+ * CPU seconds of this process (the fleet driver, an inline program, and the local Fly API) and of
+ * every child it has waited for (each pulumi run, with its language host, program and provider
+ * plugins): /proc/self/stat utime + stime, cutime + cstime, in clock ticks (100 per second on Linux).
  */
-function cpuSeconds(): number {
-  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+function cpuSeconds(): { self: number; children: number; total: number } {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ").map(Number);
   // After "pid (comm) ", field 3 is index 0: utime is field 14, so index 11..14 are utime, stime, cutime, cstime.
-  return fields.slice(11, 15).reduce((t, f) => t + Number(f), 0) / 100;
+  const self = (fields[11]! + fields[12]!) / 100;
+  const children = (fields[13]! + fields[14]!) / 100;
+  return { self, children, total: self + children };
 }
+const minus = (a: ReturnType<typeof cpuSeconds>, b: ReturnType<typeof cpuSeconds>) => ({ self: a.self - b.self, children: a.children - b.children, total: a.total - b.total });
+
+const perUserCpu = (cpu: ReturnType<typeof cpuSeconds>, n: number) =>
+  `${(cpu.total / n).toFixed(2)} CPU-s/user: fleet process ${(cpu.self / n).toFixed(2)} + pulumi runs ${(cpu.children / n).toFixed(2)}`;
 
 async function main(): Promise<void> {
   const api = await startFlyApi({ port: 0, token: flyToken, log: () => undefined });
@@ -88,10 +99,16 @@ async function main(): Promise<void> {
   const v2 = await registry.publish("textslash-vm", "v2");
   const project = await createEngineProject({
     copyFromRepo: programFiles,
-    env: { ...stackEnv(api.url), ...(values["type-check"] ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}) },
+    env: {
+      ...stackEnv(api.url),
+      ...(values["type-check"] ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}),
+    },
   });
   const binDir = await pulumiBinDir();
+  // An inline program reads FLY_API_TOKEN from this process, as `pulumi up` gives it the CLI's (fleet/engine.ts).
+  process.env.FLY_API_TOKEN = project.env.FLY_API_TOKEN;
   const engine = new FleetEngine({
+    program,
     projectDir: project.dir,
     env: project.env,
     pulumiCommand: await automation.PulumiCommand.get({ root: dirname(binDir), skipVersionCheck: true }),
@@ -100,7 +117,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "bench-fleet-"));
   const log = collector(api);
   const rows: string[] = [];
-  console.log(`fleet benchmark: latency ${latencyMs} ms per API call, rate limits on, concurrency ${concurrency}, waves of ${waveSize}, program ${values["type-check"] ? "type-checked" : "transpiled only"}, load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`fleet benchmark: latency ${latencyMs} ms per API call, rate limits on, concurrency ${concurrency}, waves of ${waveSize}, program ${program === "inline" ? "inline (one process)" : values["type-check"] ? "CLI, type-checked" : "CLI, transpiled only"}, load ${loadavg()[0]!.toFixed(1)}`);
   try {
     for (const n of sizes) {
       const name = `b${n}`;
@@ -129,7 +146,7 @@ async function main(): Promise<void> {
       const c0 = cpuSeconds();
       const up = await fleetUp(ctx);
       const upMs = Date.now() - t0;
-      const upCpu = cpuSeconds() - c0;
+      const upCpu = minus(cpuSeconds(), c0);
       const upCalls = log.take();
       const upFailed = up.users.filter((u) => !u.ok);
       if (upFailed.length > 0) throw new Error(`${upFailed.length} user(s) failed to provision: ${upFailed[0]!.error}`);
@@ -139,16 +156,16 @@ async function main(): Promise<void> {
       const c1 = cpuSeconds();
       const roll = await fleetRollout(ctx, { waveSize, canary: 1, maxFailures: 0, busyRetries: 0, busyPauseMs: 0, progressFile: join(dir, `${name}.rollout.json`) });
       const rollMs = Date.now() - t1;
-      const rollCpu = cpuSeconds() - c1;
+      const rollCpu = minus(cpuSeconds(), c1);
       const rollCalls = log.take();
       const rolled = api.state().machines.filter((m) => m.app.startsWith(`${name}-`) && m.app.endsWith("-vm") && m.image === v2.pinned).length;
       const perUser = up.users.map((u) => u.ms);
       const line =
         `N=${String(n).padEnd(4)} provision ${sec(upMs).padStart(8)} (${(upCalls.length / n).toFixed(1)} calls/user, ${upCalls.filter((r) => r.status === 429).length} × 429; ` +
-        `per user p50 ${sec(pct(perUser, 50))} p95 ${sec(pct(perUser, 95))}, wall/user ${sec(upMs / n)}, ${(upCpu / n).toFixed(1)} CPU-s/user) | ` +
+        `per user p50 ${sec(pct(perUser, 50))} p95 ${sec(pct(perUser, 95))}, wall/user ${sec(upMs / n)}, ${perUserCpu(upCpu, n)}) | ` +
         `rollout ${sec(rollMs).padStart(8)} (${(rollCalls.length / n).toFixed(1)} calls/user, ${rollCalls.filter((r) => r.status === 429).length} × 429, ` +
-        `${roll.updated.length} updated, ${rolled}/${n} on v2, wall/user ${sec(rollMs / n)}, ${(rollCpu / n).toFixed(1)} CPU-s/user) | 1,000 users ≈ ${(((rollMs / n) * 1000) / 60_000).toFixed(0)} min at this wall/user, ` +
-        `≥ ${((rollCpu / n) * 1000 / cores / 60).toFixed(0)} min at ${cores} cores fully used | load ${loadavg()[0]!.toFixed(1)}`;
+        `${roll.updated.length} updated, ${rolled}/${n} on v2, wall/user ${sec(rollMs / n)}, ${perUserCpu(rollCpu, n)}) | 1,000 users ≈ ${(((rollMs / n) * 1000) / 60_000).toFixed(0)} min at this wall/user, ` +
+        `≥ ${((rollCpu.total / n) * 1000 / cores / 60).toFixed(0)} min at ${cores} cores fully used | load ${loadavg()[0]!.toFixed(1)}`;
       console.log(line);
       rows.push(line);
       if (roll.halted || rolled !== n) console.log(`  rollout did not finish: ${roll.halted ?? ""} failed ${JSON.stringify(roll.failed.slice(0, 2))}`);
