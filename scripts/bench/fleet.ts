@@ -10,7 +10,7 @@
 // share buckets: what bounds the fleet's concurrency here is CPU, and `--concurrency` is that bound.
 //
 // Run: npm run bench:fleet -- [--users 10,50,200] [--concurrency 4] [--wave-size <concurrency>] [--latency 100]
-//        [--program inline|cli] [--type-check]
+//        [--program inline|cli] [--type-check] [--breakdown]
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -24,6 +24,7 @@ import { startFlyApi, type RequestLogEntry } from "../../sandbox/flyapi";
 import { createEngineProject, pulumiBinDir } from "../../tests/engine/harness";
 import { fakeAccountSid, fakeSecrets, flyToken, programFiles, stackEnv } from "../../tests/engine/fly-stack";
 import { startTestRegistry } from "../../tests/engine/test-registry";
+import { sampleChildProcessCpu } from "./lib/process-cpu";
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     "type-check": { type: "boolean", default: false },
     // inline (the fleet's default): the program runs in this process; cli: index.ts with a language host per run.
     program: { type: "string", default: "inline" },
+    // Where the CPU goes, by kind of process (sampled from /proc: scripts/bench/lib/process-cpu.ts).
+    breakdown: { type: "boolean", default: false },
   },
 });
 const sizes = values.users.split(",").map(Number);
@@ -85,6 +88,12 @@ function cpuSeconds(): { self: number; children: number; total: number } {
 }
 const minus = (a: ReturnType<typeof cpuSeconds>, b: ReturnType<typeof cpuSeconds>) => ({ self: a.self - b.self, children: a.children - b.children, total: a.total - b.total });
 
+/** "kind CPU-s/user" lines, largest first; the fleet's own process from /proc/self/stat. */
+function breakdownLines(phase: string, byKind: Map<string, number>, self: number, n: number): string {
+  const rows = [...byKind, ["fleet process (driver, inline program, local Fly API)", self] as [string, number]].sort((a, b) => b[1] - a[1]);
+  return rows.map(([kind, cpu]) => `  [${phase}] ${(cpu / n).toFixed(2).padStart(6)} CPU-s/user  ${kind}`).join("\n");
+}
+
 const perUserCpu = (cpu: ReturnType<typeof cpuSeconds>, n: number) =>
   `${(cpu.total / n).toFixed(2)} CPU-s/user: fleet process ${(cpu.self / n).toFixed(2)} + pulumi runs ${(cpu.children / n).toFixed(2)}`;
 
@@ -116,6 +125,7 @@ async function main(): Promise<void> {
   });
   const dir = await mkdtemp(join(tmpdir(), "bench-fleet-"));
   const log = collector(api);
+  const sampler = values.breakdown ? sampleChildProcessCpu() : undefined;
   const rows: string[] = [];
   console.log(`fleet benchmark: latency ${latencyMs} ms per API call, rate limits on, concurrency ${concurrency}, waves of ${waveSize}, program ${program === "inline" ? "inline (one process)" : values["type-check"] ? "CLI, type-checked" : "CLI, transpiled only"}, load ${loadavg()[0]!.toFixed(1)}`);
   try {
@@ -144,10 +154,12 @@ async function main(): Promise<void> {
       log.take();
       const t0 = Date.now();
       const c0 = cpuSeconds();
+      sampler?.take();
       const up = await fleetUp(ctx);
       const upMs = Date.now() - t0;
       const upCpu = minus(cpuSeconds(), c0);
       const upCalls = log.take();
+      const upKinds = sampler?.take();
       const upFailed = up.users.filter((u) => !u.ok);
       if (upFailed.length > 0) throw new Error(`${upFailed.length} user(s) failed to provision: ${upFailed[0]!.error}`);
 
@@ -158,6 +170,7 @@ async function main(): Promise<void> {
       const rollMs = Date.now() - t1;
       const rollCpu = minus(cpuSeconds(), c1);
       const rollCalls = log.take();
+      const rollKinds = sampler?.take();
       const rolled = api.state().machines.filter((m) => m.app.startsWith(`${name}-`) && m.app.endsWith("-vm") && m.image === v2.pinned).length;
       const perUser = up.users.map((u) => u.ms);
       const line =
@@ -168,10 +181,15 @@ async function main(): Promise<void> {
         `≥ ${((rollCpu.total / n) * 1000 / cores / 60).toFixed(0)} min at ${cores} cores fully used | load ${loadavg()[0]!.toFixed(1)}`;
       console.log(line);
       rows.push(line);
+      if (upKinds && rollKinds) {
+        console.log(breakdownLines(`b${n} up`, upKinds, upCpu.self, n));
+        console.log(breakdownLines(`b${n} rollout`, rollKinds, rollCpu.self, n));
+      }
       if (roll.halted || rolled !== n) console.log(`  rollout did not finish: ${roll.halted ?? ""} failed ${JSON.stringify(roll.failed.slice(0, 2))}`);
     }
   } finally {
     log.stop();
+    sampler?.stop();
     await api.close();
     await registry.stop();
     await project.cleanup();
