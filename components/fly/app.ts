@@ -14,6 +14,7 @@ import { appNameHolder, appNameProblem, GONE_MACHINE, takenByAnotherOrg } from "
 import { flyConnection, ignoreNotFound, isUnknown } from "./connection";
 import { appDiffTable, diffByTable, inputFieldsOf } from "./diff";
 import { checkWith } from "./check";
+import { forgetApp, markAppCreated } from "./fresh-apps";
 import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
 import { refuse } from "../provider-errors";
 
@@ -100,6 +101,9 @@ const conn = flyConnection();
  * check() asks Fly who holds a name this stack is about to create, so a preview reports a taken name before
  * anything exists. Only a new name is asked about (a name in state is this stack's), and only an answer about
  * the name counts: any other failure (no token yet, Fly unreachable) is left to create, which names it.
+ * Only in a preview (`checkName`, the program's isDryRun; absent counts as yes): in an up the read would
+ * sit before the app's create on the critical path and learn nothing the create does not, since Fly refuses
+ * a taken name (422) and create then reads the holder the same way (assertUnrecordedApp) and says the same.
  */
 async function nameFailure(olds: Partial<AppOutputs>, inputs: AppInputs): Promise<pulumi.dynamic.CheckFailure | undefined> {
   if (olds.name === inputs.name || [inputs.name, inputs.orgSlug, inputs.adopt].some(isUnknown)) return undefined;
@@ -116,8 +120,10 @@ async function nameFailure(olds: Partial<AppOutputs>, inputs: AppInputs): Promis
 export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   configure: conn.configure,
   check: async (olds: Partial<AppOutputs>, news) => {
-    const checked = checkWith(inputsSchema, news);
-    if (checked.failures !== undefined) return checked;
+    // Not an input of the resource: dropped here, so the state never holds it and a diff never sees it.
+    const { checkName, ...rest } = news as Record<string, unknown>;
+    const checked = checkWith(inputsSchema, rest);
+    if (checked.failures !== undefined || checkName === false) return checked;
     const failure = await nameFailure(olds, checked.inputs as AppInputs);
     return failure === undefined ? checked : { failures: [failure] };
   },
@@ -134,6 +140,7 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
     if (inputs.adopt) {
       try {
         const existing = await fly.apps.get(inputs.name);
+        forgetApp(existing.name);
         if (inputs.privateOnly) await releasePublicIps(fly, existing.name);
         return { id: existing.name, outs: { ...inputs, adopted: true, publicIps: [] } };
       } catch (err) {
@@ -143,9 +150,11 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
     }
     try {
       const app = await fly.apps.create({ name: inputs.name, orgSlug: inputs.orgSlug });
+      markAppCreated(app.name);
       return { id: app.name, outs: { ...inputs, adopted: false, publicIps: [] } };
     } catch (err) {
       if (!(err instanceof FlyApiError) || (err.status !== 409 && err.status !== 422)) throw err;
+      forgetApp(inputs.name);
       await assertUnrecordedApp(fly, inputs, err);
       return { id: inputs.name, outs: { ...inputs, adopted: false, publicIps: [] } };
     }
@@ -168,6 +177,7 @@ export const appProvider: pulumi.dynamic.ResourceProvider<AppInputs> = {
   },
   delete: async (id, props: AppOutputs) => {
     const fly = conn.client();
+    forgetApp(id);
     await assertNoVolumeLeft(fly, id, props.allowDataLoss);
     await emptyApp(fly, id);
     await ignoreNotFound(() => fly.apps.delete(id));

@@ -1,11 +1,13 @@
 // One IP assignment of an app (shared_v4, v6 or a private_v6 Flycast address). Create adopts an
-// existing address of the same type, so a second `up` or a takeover never allocates twice.
+// existing address of the same type, so a second `up` or a takeover never allocates twice; in an app
+// the same process just created there is none to adopt, and it allocates without looking.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
 import { isFlyNotFound } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, ipDiffTable } from "./diff";
+import { firstInFreshApp } from "./fresh-apps";
 
 const inputsSchema = z.object({
   appName: z.string().min(1),
@@ -27,7 +29,10 @@ export const ipProvider: pulumi.dynamic.ResourceProvider<IpInputs> = {
   },
   create: async (inputs) => {
     const fly = conn.client();
-    const existing = (await fly.ips.list(inputs.appName)).find((a) => a.type === inputs.type);
+    // An app this process just created has no address yet: no listing (fresh-apps.ts). flyctl lists first too
+    // (deploy_first.go), since Fly hands out a second address of a type rather than refusing it.
+    const fresh = firstInFreshApp(inputs.appName, `ip:${inputs.type}`);
+    const existing = fresh ? undefined : (await fly.ips.list(inputs.appName)).find((a) => a.type === inputs.type);
     // flyctl sends the organization with every assignment, Flycast included (internal/command/deploy/deploy_first.go).
     const ip = existing ?? (await fly.ips.create(inputs.appName, { type: inputs.type, ...(inputs.orgSlug ? { orgSlug: inputs.orgSlug } : {}) }));
     return { id: ip.ip, outs: { ...inputs, address: ip.ip } };

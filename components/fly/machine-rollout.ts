@@ -20,7 +20,11 @@ export function rolloutTimeoutMs(env: Record<string, string | undefined> = proce
   }
   return seconds * 1000;
 }
-const CHECK_POLL_MS = 2_000;
+/**
+ * Check polling: soon after the machine started (a check often passes within a second), then backing off to
+ * once a second, well under Fly's read limit (about 5/s per app, bursts of 10; docs/fly-api.md, rate limits).
+ */
+const CHECK_POLL = { firstMs: 200, maxMs: 1_000 } as const;
 
 export interface RolloutInput {
   appName: string;
@@ -72,7 +76,7 @@ export async function waitForChecks(
   sinceEventId?: string,
 ): Promise<FlyMachine> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let pauseMs: number = CHECK_POLL.firstMs; ; pauseMs = Math.min(pauseMs * 2, CHECK_POLL.maxMs)) {
     const m = await fly.machines.get(appName, machineId);
     const expected = Object.keys(m.config.checks ?? {});
     const failing = expected.filter((name) => m.checks.find((c) => c.name === name)?.status !== "passing");
@@ -86,7 +90,7 @@ export async function waitForChecks(
           `(machine ${m.state}, check status ${first?.status ?? "not reported"}, last output: ${first?.output ?? "none"})`,
       );
     }
-    await new Promise((r) => setTimeout(r, CHECK_POLL_MS));
+    await new Promise((r) => setTimeout(r, pauseMs));
   }
 }
 

@@ -4,10 +4,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkWith } from "./check";
-import { isFlyNotFound, type FlyClient, type FlyMachine as FlyMachineState, type MachineConfig } from "./client";
+import { FlyApiError, isFlyNotFound, type FlyClient, type FlyMachine as FlyMachineState, type MachineConfig } from "./client";
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, machineDiffTable } from "./diff";
 import { configMatches, ownedView } from "./config-compare";
+import { firstInFreshApp } from "./fresh-apps";
 import { rolloutMachine, rolloutTimeoutMs, waitForChecks } from "./machine-rollout";
 
 const inputsSchema = z.object({
@@ -51,6 +52,17 @@ async function machineToTakeOver(fly: FlyClient, inputs: MachineInputs): Promise
   return machines[0];
 }
 
+/** Converges a machine found in place of a new one with a rollout; a failure keeps its id (keepFailedMachine). */
+async function takeOver(fly: FlyClient, inputs: MachineInputs, found: FlyMachineState) {
+  const outs = { ...inputs, machineId: found.id };
+  try {
+    await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
+  } catch (err) {
+    throw keepFailedMachine(err, found.id, outs);
+  }
+  return { id: found.id, outs };
+}
+
 const conn = flyConnection();
 export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   configure: conn.configure,
@@ -65,22 +77,25 @@ export const machineProvider: pulumi.dynamic.ResourceProvider<MachineInputs> = {
   },
   create: async (inputs) => {
     const fly = conn.client();
-    const found = await machineToTakeOver(fly, inputs);
-    if (found) {
-      const outs = { ...inputs, machineId: found.id };
-      try {
-        await rolloutMachine(fly, { appName: inputs.appName, machineId: found.id, config: inputs.config, minSecretsVersion: inputs.secretsVersion });
-      } catch (err) {
-        throw keepFailedMachine(err, found.id, outs);
-      }
-      return { id: found.id, outs };
+    // An app this process just created holds no machine (fresh-apps.ts): nothing to list, nothing to take over.
+    const found = firstInFreshApp(inputs.appName, `machine:${inputs.name}`) ? undefined : await machineToTakeOver(fly, inputs);
+    if (found) return takeOver(fly, inputs, found);
+    let m: FlyMachineState;
+    try {
+      m = await fly.machines.create(inputs.appName, {
+        name: inputs.name,
+        region: inputs.region,
+        config: inputs.config,
+        minSecretsVersion: inputs.secretsVersion,
+      });
+    } catch (err) {
+      // Names are unique in an app (OpenAPI CreateMachineRequest.name: "Unique name for this Machine"): a refusal
+      // may mean one of this name appeared since (made by someone else in the meantime). Take it over if so.
+      if (!(err instanceof FlyApiError) || (err.status !== 409 && err.status !== 422)) throw err;
+      const named = await machineToTakeOver(fly, { ...inputs, adopt: false });
+      if (named === undefined) throw err;
+      return takeOver(fly, inputs, named);
     }
-    const m = await fly.machines.create(inputs.appName, {
-      name: inputs.name,
-      region: inputs.region,
-      config: inputs.config,
-      minSecretsVersion: inputs.secretsVersion,
-    });
     const outs = { ...inputs, machineId: m.id };
     try {
       const timeoutMs = rolloutTimeoutMs();

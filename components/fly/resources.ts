@@ -19,7 +19,16 @@ export interface FlyAppArgs {
 export class FlyApp extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   constructor(name: string, args: FlyAppArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...args, privateOnly: args.privateOnly ?? false, allowDataLoss: args.allowDataLoss ?? false, providerVersion: PROVIDER_VERSION.app, adopted: undefined, publicIps: undefined };
+    const props = {
+      ...args,
+      privateOnly: args.privateOnly ?? false,
+      allowDataLoss: args.allowDataLoss ?? false,
+      providerVersion: PROVIDER_VERSION.app,
+      // check() asks Fly who holds a new name only in a preview (see app.ts); never recorded in the state.
+      checkName: pulumi.runtime.isDryRun(),
+      adopted: undefined,
+      publicIps: undefined,
+    };
     super("appProvider", "FlyApp", name, props, opts);
   }
 }

@@ -10,6 +10,7 @@ import { isFlyNotFound, isVolumeGoing, type FlyClient, type FlyVolume as FlyVolu
 import { flyConnection, ignoreNotFound } from "./connection";
 import { diffByTable, inputFieldsOf, volumeDiffTable } from "./diff";
 import { extendVolume } from "./volume-extend";
+import { firstInFreshApp } from "./fresh-apps";
 import { dataLossAllowed, HOW_TO_ALLOW_DELETE } from "../data-loss-consent";
 import { refuse } from "../provider-errors";
 import { backupNotice, findSnapshot, snapshotAndWait, waitForVolumeCreated } from "./volume-snapshot";
@@ -48,13 +49,22 @@ export function dataLossMessage(appName: string, volumeId: string, action: "dele
 }
 
 /**
+ * The app's live volumes of this name, which a create takes over or refuses to create beside (one listing
+ * for both). None in an app this process just created (fresh-apps.ts): Fly allows two volumes of one name,
+ * so only the listing would find an earlier up's, and such an app has none, so it is not asked.
+ */
+async function liveVolumesNamed(fly: FlyClient, inputs: VolumeInputs): Promise<FlyVolumeState[]> {
+  if (firstInFreshApp(inputs.appName, `volume:${inputs.name}`)) return [];
+  return (await fly.volumes.list(inputs.appName)).filter((v) => v.name === inputs.name && !isVolumeGoing(v.state));
+}
+
+/**
  * The volume a create records instead of making a new one: with `adopt`, the app's volume of this name (the
  * shell script's vm_data, attached to its machine); otherwise an unattached one of this name and region,
  * which an earlier up created but never recorded (its create's answer was lost). Fly allows two volumes
  * of one name, so without this a retried up would leave a second, unused volume until the app is deleted.
  */
-async function volumeToTakeOver(fly: FlyClient, inputs: VolumeInputs): Promise<FlyVolumeState | undefined> {
-  const live = (await fly.volumes.list(inputs.appName)).filter((v) => v.name === inputs.name && !isVolumeGoing(v.state));
+function volumeToTakeOver(live: FlyVolumeState[], inputs: VolumeInputs): FlyVolumeState | undefined {
   if (inputs.adopt) return live[0];
   return live.find((v) => v.region === inputs.region && !v.attachedMachineId);
 }
@@ -64,9 +74,9 @@ async function volumeToTakeOver(fly: FlyClient, inputs: VolumeInputs): Promise<F
  * creating a second volume of this name while one is mounted by a machine would move that machine onto an empty
  * volume. Refused, before anything changes, unless data loss is allowed (a region move or a restore allows it).
  */
-async function assertNotReplacingInUse(fly: FlyClient, inputs: VolumeInputs): Promise<void> {
+function assertNotReplacingInUse(live: FlyVolumeState[], inputs: VolumeInputs): void {
   if (dataLossAllowed(inputs.allowDataLoss)) return;
-  const inUse = (await fly.volumes.list(inputs.appName)).find((v) => v.name === inputs.name && !isVolumeGoing(v.state) && v.attachedMachineId);
+  const inUse = live.find((v) => v.attachedMachineId);
   if (!inUse) return;
   refuse(
     `refusing to create a second ${inputs.name} volume in ${inputs.appName}: ${inUse.id}, mounted by machine ${inUse.attachedMachineId ?? ""}, ` +
@@ -103,12 +113,13 @@ export const volumeProvider: pulumi.dynamic.ResourceProvider<VolumeInputs> = {
   },
   create: async (inputs) => {
     const fly = conn.client();
-    const found = await volumeToTakeOver(fly, inputs);
+    const live = await liveVolumesNamed(fly, inputs);
+    const found = volumeToTakeOver(live, inputs);
     if (found) {
       if (found.sizeGb < inputs.sizeGb) await extendVolume(fly, inputs.appName, found.id, inputs.sizeGb);
       return { id: found.id, outs: { ...inputs, volumeId: found.id, sizeGb: Math.max(found.sizeGb, inputs.sizeGb) } };
     }
-    await assertNotReplacingInUse(fly, inputs);
+    assertNotReplacingInUse(live, inputs);
     const retention = inputs.snapshotRetention !== undefined ? { snapshotRetention: inputs.snapshotRetention } : {};
     if (inputs.restoreFromSnapshot) {
       const snapshot = await findSnapshot(fly, inputs.appName, inputs.name, inputs.restoreFromSnapshot);

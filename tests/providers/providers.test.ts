@@ -285,8 +285,9 @@ describe("FlyMachine", () => {
   });
 
   it("adoption refuses an app with more than one machine, saying how to fix it, and writes nothing", async () => {
-    await newApp("prov-two");
+    // An app made outside this provider process (the setup script's): its contents are unknown, so they are listed.
     const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.apps.create({ name: "prov-two", orgSlug: "personal" });
     for (let i = 0; i < 2; i++) await fly.machines.create("prov-two", { region: "ord", config: { image: "registry.example/app:v0" } });
     api.clearRequests();
     const inputs = { appName: "prov-two", name: "m", region: "ord", config: { image: "registry.example/app:v1" }, adopt: true, providerVersion: 1 };

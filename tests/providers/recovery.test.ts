@@ -65,8 +65,9 @@ describe("machine provider: a process that exits instead of passing its checks",
 
 describe("machine provider: a machine of this name that the state does not know", () => {
   it("is taken over and converged by create: no second machine, no name conflict", async () => {
-    await appProvider.create!({ name: "rec-orphan", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    // Made by an earlier up (another provider process), which left what follows behind.
     const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.apps.create({ name: "rec-orphan", orgSlug: "personal" });
     const orphan = await fly.machines.create("rec-orphan", { name: "m", region: "ord", config: { image: "registry.example/app:v1" } });
     await fly.machines.waitForState("rec-orphan", orphan.id, { state: "started", timeoutMs: 5_000 });
     api.clearRequests();
@@ -96,8 +97,9 @@ describe("volume provider: a volume of this name that the state does not know", 
   const volumeInputs = (appName: string, sizeGb = 1) => ({ appName, name: "vm_data", region: "ord", sizeGb, adopt: false, allowDataLoss: false, providerVersion: 1 });
 
   it("an unattached one in the same region is recorded (and grown to the asked size), not made twice", async () => {
-    await appProvider.create!({ name: "rec-vol", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    // Made by an earlier up (another provider process), which left what follows behind.
     const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.apps.create({ name: "rec-vol", orgSlug: "personal" });
     const orphan = await fly.volumes.create("rec-vol", { name: "vm_data", region: "ord", sizeGb: 1 });
     api.clearRequests();
     const created = await volumeProvider.create!(volumeInputs("rec-vol", 2));
@@ -107,8 +109,9 @@ describe("volume provider: a volume of this name that the state does not know", 
   });
 
   it("one attached to a machine, or in another region, is left alone; beside a mounted one, only with allowDataLoss", async () => {
-    await appProvider.create!({ name: "rec-vol2", orgSlug: "personal", adopt: false, privateOnly: false, providerVersion: 1 });
+    // Made by an earlier up (another provider process), which left what follows behind.
     const fly = new FlyClient({ token, baseUrl: api.url });
+    await fly.apps.create({ name: "rec-vol2", orgSlug: "personal" });
     const elsewhere = await fly.volumes.create("rec-vol2", { name: "vm_data", region: "ams", sizeGb: 1 });
     const attached = await fly.volumes.create("rec-vol2", { name: "vm_data", region: "ord", sizeGb: 1 });
     await fly.machines.create("rec-vol2", { region: "ord", config: { image: "registry.example/app:v1", mounts: [{ volume: attached.id, path: "/data" }] } });
