@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient } from "../../components/fly/client";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 
 const token = "fake-fly-token";
@@ -14,8 +15,7 @@ let fly: FlyClient;
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token, transitionMs: 5, checkResponses: true });
   fly = new FlyClient({ token, baseUrl: api.url, env: {} });
-  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  await appProvider.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  await configureProviders(api.url, token, [appProvider]);
 });
 
 afterAll(async () => {
@@ -88,8 +88,7 @@ describe("the app's check asks who holds a new name", () => {
     try {
       expect((await check(inputs("anything-relay"))).failures).toBeUndefined();
     } finally {
-      const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-      await appProvider.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+      await configureProviders(api.url, token, [appProvider]);
     }
   });
 });

@@ -2,12 +2,12 @@
 // name/size_gb/encrypted, defaults) is no drift and no "reads back different"; volumes Fly is removing
 // (scheduling_destroy, waiting_for_detach, fork_cleanup, pending_destroy) are never taken over and count as
 // destroyed; an extend answering needs_restart restarts the machine under its lease, or says what to run.
-import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient, type MachineConfig } from "../../components/fly/client";
 import { machineProvider } from "../../components/fly/machine";
 import { volumeProvider } from "../../components/fly/volume";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { RecordingHook } from "../../sandbox/flyapi/test-helpers";
 import { writes } from "../engine/fly-stack";
@@ -20,8 +20,7 @@ const runtime = new RecordingHook();
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token, runtime, transitionMs: 5, checkResponses: true });
   fly = new FlyClient({ token, baseUrl: api.url, env: {} });
-  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  for (const p of [appProvider, machineProvider, volumeProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  await configureProviders(api.url, token, [appProvider, machineProvider, volumeProvider]);
 });
 
 afterAll(async () => {

@@ -3,13 +3,13 @@
 // app's check asks Fly about a new name in a preview only. What the listings guard against still holds:
 // a create retried in the same process lists (and records what its lost answer made), and a machine
 // whose name Fly refuses is taken over.
-import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient } from "../../components/fly/client";
 import { ipProvider } from "../../components/fly/ip";
 import { machineProvider } from "../../components/fly/machine";
 import { volumeProvider } from "../../components/fly/volume";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 
 const token = "fake-fly-token";
@@ -19,8 +19,7 @@ let fly: FlyClient;
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token, transitionMs: 5, checkResponses: true });
   fly = new FlyClient({ token, baseUrl: api.url, env: {} });
-  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  for (const p of [appProvider, volumeProvider, ipProvider, machineProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  await configureProviders(api.url, token, [appProvider, volumeProvider, ipProvider, machineProvider]);
 });
 
 afterAll(async () => {

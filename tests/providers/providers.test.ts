@@ -1,7 +1,6 @@
 // Each dynamic provider driven directly (no engine) through create → diff → update → read →
 // delete → delete-again against the local Fly API, asserting the outputs it returns and the
 // requests the API received.
-import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient } from "../../components/fly/client";
@@ -11,6 +10,7 @@ import { CHANGED_OUTSIDE, secretsProvider } from "../../components/fly/secrets";
 import { volumeProvider } from "../../components/fly/volume";
 import { relayMachineConfig, vmMachineConfig } from "../../components/machine-configs";
 import { parseSettings } from "../../config";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { writes } from "../engine/fly-stack";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
@@ -18,15 +18,9 @@ import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 const token = "fake-fly-token";
 let api: LocalFlyApi;
 
-/** What the engine hands configure(): the stack's config, here pointing at the local API. */
-function configureRequest(url: string): pulumi.dynamic.ConfigureRequest {
-  const values: Record<string, string> = { "textslash:flyApiUrl": url, "textslash:flyApiToken": token };
-  return { config: { get: (key: string) => values[key] } } as unknown as pulumi.dynamic.ConfigureRequest;
-}
-
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token });
-  for (const p of [appProvider, volumeProvider, secretsProvider, ipProvider, machineProvider]) await p.configure!(configureRequest(api.url));
+  await configureProviders(api.url, token, [appProvider, volumeProvider, secretsProvider, ipProvider, machineProvider]);
 });
 
 afterAll(async () => {

@@ -1,12 +1,12 @@
 // The machine and volume providers when things go wrong between Fly and the engine: a process that exits
 // instead of passing its checks fails the rollout at once (naming the exit), and a machine or volume an
 // earlier up created but never recorded is taken over by name instead of being duplicated or orphaned.
-import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient, type MachineConfig } from "../../components/fly/client";
 import { machineProvider } from "../../components/fly/machine";
 import { volumeProvider } from "../../components/fly/volume";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { RecordingHook } from "../../sandbox/flyapi/test-helpers";
 import type { MachineSpecInput } from "../../sandbox/flyapi/types";
@@ -30,8 +30,7 @@ const runtime = new ExitingRuntime();
 
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token, runtime, transitionMs: 5 });
-  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  for (const p of [appProvider, machineProvider, volumeProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  await configureProviders(api.url, token, [appProvider, machineProvider, volumeProvider]);
 });
 
 afterAll(async () => {

@@ -2,12 +2,12 @@
 // app create with ?wait=true and no read before the app exists; an app delete that stops and destroys the
 // machines first and ends only when Fly's asynchronous delete has; a machine update that keeps the machine's
 // name; waits by `version`; a Flycast address with its org_slug; and a name another organization holds.
-import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient } from "../../components/fly/client";
 import { ipProvider } from "../../components/fly/ip";
 import { machineProvider } from "../../components/fly/machine";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { RecordingHook } from "../../sandbox/flyapi/test-helpers";
 import { writes } from "../engine/fly-stack";
@@ -21,8 +21,7 @@ beforeAll(async () => {
   // A slow app life cycle, so a client that did not wait for the app would meet its 404.
   api = await startFlyApi({ port: 0, token, runtime, transitionMs: 5, appLifecycleMs: 300, checkResponses: true });
   fly = new FlyClient({ token, baseUrl: api.url, env: {} });
-  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  for (const p of [appProvider, machineProvider, ipProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  await configureProviders(api.url, token, [appProvider, machineProvider, ipProvider]);
 });
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 // FlyVolume.read (what `pulumi refresh` runs) when the volume is gone from Fly: refused, with the
 // exact words, unless data loss is allowed (recorded, or TEXTSLASH_ALLOW_DATA_LOSS=true), in which
 // case it is dropped and said so on stderr. The engine side is tests/engine/volume-refresh.test.ts.
-import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { appProvider } from "../../components/fly/app";
 import { FlyClient } from "../../components/fly/client";
 import { volumeProvider } from "../../components/fly/volume";
 import { volumeGoneMessage } from "../../components/fly/volume-gone";
 import { ALLOW_DATA_LOSS_ENV } from "../../components/data-loss-consent";
+import { configureProviders } from "./configure";
 import { startFlyApi, type LocalFlyApi } from "../../sandbox/flyapi";
 import { writes } from "../engine/fly-stack";
 
@@ -18,8 +18,7 @@ let fly: FlyClient;
 beforeAll(async () => {
   api = await startFlyApi({ port: 0, token, transitionMs: 5 });
   fly = new FlyClient({ token, baseUrl: api.url, env: {} });
-  const request = { config: { get: (key: string) => ({ "textslash:flyApiUrl": api.url, "textslash:flyApiToken": token })[key] } };
-  for (const p of [appProvider, volumeProvider]) await p.configure!(request as unknown as pulumi.dynamic.ConfigureRequest);
+  await configureProviders(api.url, token, [appProvider, volumeProvider]);
 });
 afterAll(async () => api?.close());
 beforeEach(() => {
