@@ -65,6 +65,17 @@ interface Fresh extends Pair {
   calls: number;
 }
 
+/**
+ * Where the fresh up's time outside the API window goes: from the CLI's start to the first API
+ * call (engine, program and plugin start-up, Checks) and from the last answer to the CLI's exit.
+ */
+function outsideTheApi(log: RequestLogEntry[], startedAt: number, wallMs: number): string {
+  const first = Math.min(...log.map((r) => r.startedAt));
+  const last = Math.max(...log.map((r) => r.startedAt + r.durationMs));
+  const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+  return `    outside the API window: ${s(first - startedAt)} before the first call, ${s(startedAt + wallMs - last)} after the last answer`;
+}
+
 async function freshUps(ws: BenchWorkspace, n: number): Promise<Fresh[]> {
   const out: Fresh[] = [];
   console.log(`\nfresh up (${latencyMs} ms per API call, ${slowStartMs} ms machine start), ${n} pair(s)`);
@@ -75,16 +86,19 @@ async function freshUps(ws: BenchWorkspace, n: number): Promise<Fresh[]> {
     await ws.createStack("textslash", lastFresh, prefix);
     const ms: Partial<Record<ProjectKind, number>> = {};
     let log: RequestLogEntry[] = [];
+    let oursStartedAt = 0;
     for (const kind of orderOf(i)) {
       ws.api.clearRequests();
+      const startedAt = Date.now();
       ms[kind] = (await ws.pulumi(kind, ["up", "--yes", "--skip-preview", "--stack", lastFresh])).wallMs;
-      if (kind === "textslash") log = ws.api.requests();
+      if (kind === "textslash") [log, oursStartedAt] = [ws.api.requests(), startedAt];
     }
     const cp = criticalPath(log, [`${prefix}-relay`, `${prefix}-vm`]);
     const probes = cp.steps.filter((s) => s.probe).reduce((t, s) => t + s.calls, 0);
     out.push({ floorMs: ms.floor!, oursMs: ms.textslash!, criticalMs: total(cp.steps), windowMs: apiWindowMs(log), probes, calls: log.length });
     console.log(`  fresh #${i + 1}: textslash ${(ms.textslash! / 1000).toFixed(1)} s (${log.length} API calls, window ${(apiWindowMs(log) / 1000).toFixed(2)} s), floor ${(ms.floor! / 1000).toFixed(1)} s`);
     console.log(describeChain(cp));
+    console.log(outsideTheApi(log, oursStartedAt, ms.textslash!));
     if (timeline) {
       const start = Math.min(...log.map((r) => r.startedAt));
       for (const r of log) console.log(`    +${((r.startedAt - start) / 1000).toFixed(2)} s ${String(r.durationMs).padStart(5)} ms  ${r.method} ${r.path}`);
