@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 // Three tiers. "fast": unit, component, provider and service tests, in-process or with local
 // processes, no pulumi engine and no container images (`npm run test:fast`). "slow": the real
 // pulumi CLI (engine, end-to-end) and podman images. "containers": the whole message path on the
-// real images, the heaviest; scripts/test.sh runs it on its own after the others. `npm test` runs
-// all three, as CI does. (A project, not `--exclude`: vitest 4 does not apply a command-line
+// real images, the heaviest and mostly waiting; scripts/test.sh runs it as a vitest run of its own
+// beside the other two (so maxWorkers 2 holds for the engine tests). `npm test` runs all three, as
+// CI does. (A project, not `--exclude`: vitest 4 does not apply a command-line
 // --exclude to projects with their own include, so CI ran the container tests twice.)
 const containers = ["tests/containers/**/*.test.ts"];
 const slow = ["tests/engine/**/*.test.ts", "tests/e2e/**/*.test.ts", "tests/images/**/*.test.ts", "tests/acceptance/**/*.test.ts", "sandbox/daemon/pulumi.test.ts"];
