@@ -12,4 +12,5 @@ export const providers: Record<ProviderName, () => object> = {
   ipProvider: () => (require("./fly/ip") as typeof import("./fly/ip")).ipProvider,
   machineProvider: () => (require("./fly/machine") as typeof import("./fly/machine")).machineProvider,
   webhookProvider: () => (require("./twilio/webhook") as typeof import("./twilio/webhook")).webhookProvider,
+  guardProvider: () => (require("./data-loss-guard-provider") as typeof import("./data-loss-guard-provider")).guardProvider,
 };
