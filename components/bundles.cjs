@@ -1,33 +1,45 @@
-// The compiled dynamic providers: components/providers.ts bundled by esbuild into
-// dist/providers.js, so the engine's provider process runs plain JavaScript and needs no
-// TypeScript compiler. Plain JavaScript itself, because it runs before anything is compiled:
-// - `node components/bundles.cjs` builds the bundle (`npm ci` runs it as the `prepare` script);
-// - the `__provider` text of every Fly and Twilio resource (components/dynamic-resource.ts) calls
-//   provider(root, name) here. A bundle that does not match its sources (a `git pull` or an edit
-//   since the last build) is rebuilt first, so a provider never runs code the checkout no longer has.
+// The compiled program and dynamic providers: esbuild bundles of the TypeScript sources, so neither
+// the program process nor the engine's provider process loads a TypeScript compiler.
+// - "program": index.ts into dist/program.js, which `pulumi up`, `preview`, `refresh` and `destroy`
+//   run (Pulumi.yaml's `main` is components/program.cjs, which asks program(root) here);
+// - "providers": components/providers.ts into dist/providers.js; the `__provider` text of every
+//   dynamic resource (components/dynamic-resource.ts) calls provider(root, name) here.
+// Plain JavaScript itself, because it runs before anything is compiled. `node components/bundles.cjs`
+// builds both (`npm ci` runs it as the `prepare` script), and a bundle that does not match its sources
+// (a `git pull` or an edit since the last build) is rebuilt before it is loaded, so nothing ever runs
+// code the checkout no longer has.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const ENTRY = "components/providers.ts";
-const OUT = "dist/providers.js";
-/** The sources the bundle was built from and their SHA-256, written beside it. */
-const MANIFEST = "dist/providers.sources.json";
+/** Each bundle: its entry, its output, and the manifest of its sources' SHA-256 written beside it. */
+const BUNDLES = {
+  providers: { entry: "components/providers.ts", out: "dist/providers.js", manifest: "dist/providers.sources.json" },
+  program: { entry: "index.ts", out: "dist/program.js", manifest: "dist/program.sources.json" },
+};
 /** Read by esbuild without being an input of the bundle: a change to it may change the output too. */
 const SETTINGS = ["tsconfig.json"];
+const OUT = BUNDLES.providers.out;
 
 const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
+function bundleNamed(name) {
+  const bundle = BUNDLES[name];
+  if (bundle === undefined) throw new Error(`textslash: no bundle named ${name}; the bundles are ${Object.keys(BUNDLES).join(", ")}`);
+  return bundle;
+}
+
 /** Undefined when the bundle under `root` matches its sources and this loader, else why not. */
-function staleness(root) {
+function staleness(root, name = "providers") {
+  const { out, manifest: manifestFile } = bundleNamed(name);
   let manifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(path.join(root, MANIFEST), "utf8"));
+    manifest = JSON.parse(fs.readFileSync(path.join(root, manifestFile), "utf8"));
   } catch {
-    return `${OUT} has not been built`;
+    return `${out} has not been built`;
   }
-  if (!fs.existsSync(path.join(root, OUT))) return `${OUT} is missing`;
+  if (!fs.existsSync(path.join(root, out))) return `${out} is missing`;
   if (manifest.loader !== sha256(__filename)) return "components/bundles.cjs changed";
   for (const [file, hash] of Object.entries(manifest.sources)) {
     const abs = path.join(root, file);
@@ -37,23 +49,24 @@ function staleness(root) {
 }
 
 /** Builds the bundle under `root`; returns the number of sources. Needs esbuild (a devDependency). */
-function build(root) {
+function build(root, name = "providers") {
+  const { entry, out: outFile, manifest } = bundleNamed(name);
   let esbuild;
   try {
     esbuild = require(require.resolve("esbuild", { paths: [root] }));
   } catch {
     throw new Error(
-      `textslash: the compiled providers (${OUT}) must be built and esbuild (a devDependency) is not installed: ` +
+      `textslash: the compiled ${name} (${outFile}) must be built and esbuild (a devDependency) is not installed: ` +
         "run `npm ci` in the project (it builds them), then retry.",
     );
   }
-  const out = path.join(root, OUT);
+  const out = path.join(root, outFile);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // Temporary names and renames: two processes may build at once, and neither may read half a file.
   const tmp = `${out}.${process.pid}.tmp`;
   const result = esbuild.buildSync({
     absWorkingDir: root,
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     outfile: tmp,
     bundle: true,
     platform: "node",
@@ -66,33 +79,47 @@ function build(root) {
   });
   const sources = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...SETTINGS].sort()) sources[file] = sha256(path.join(root, file));
-  const manifestTmp = `${path.join(root, MANIFEST)}.${process.pid}.tmp`;
+  const manifestTmp = `${path.join(root, manifest)}.${process.pid}.tmp`;
   fs.writeFileSync(manifestTmp, `${JSON.stringify({ loader: sha256(__filename), sources }, null, 2)}\n`);
   fs.renameSync(tmp, out);
-  fs.renameSync(manifestTmp, path.join(root, MANIFEST));
+  fs.renameSync(manifestTmp, path.join(root, manifest));
   return Object.keys(sources).length;
 }
 
 const loaded = new Map();
 
-/** The named provider of the bundle under `root`, rebuilding the bundle first when it is stale. */
-function provider(root, name) {
-  let mod = loaded.get(root);
+/** The module of the named bundle under `root`, rebuilt first when it is stale; once per process. */
+function load(root, name) {
+  const key = `${name}:${root}`;
+  let mod = loaded.get(key);
   if (mod === undefined) {
-    if (staleness(root) !== undefined) build(root);
-    mod = require(path.join(root, OUT));
-    loaded.set(root, mod);
+    if (staleness(root, name) !== undefined) build(root, name);
+    mod = require(path.join(root, bundleNamed(name).out));
+    loaded.set(key, mod);
   }
+  return mod;
+}
+
+/** The named provider of the providers bundle under `root`. */
+function provider(root, name) {
+  const mod = load(root, "providers");
   const get = mod.providers && mod.providers[name];
   if (get === undefined) throw new Error(`textslash: ${OUT} has no provider ${name}; rebuild it with \`npm run build\``);
   return get();
 }
 
-module.exports = { build, provider, staleness, OUT };
+/** Runs the program (index.ts, compiled) under `root`; returns its exports, the stack's outputs. */
+function program(root) {
+  return load(root, "program");
+}
+
+module.exports = { build, provider, program, staleness, OUT, BUNDLES };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "..");
-  const started = Date.now();
-  const count = build(root);
-  console.log(`textslash: built ${OUT} from ${count} sources in ${Date.now() - started} ms`);
+  for (const name of Object.keys(BUNDLES)) {
+    const started = Date.now();
+    const count = build(root, name);
+    console.log(`textslash: built ${BUNDLES[name].out} from ${count} sources in ${Date.now() - started} ms`);
+  }
 }

@@ -66,8 +66,8 @@ export class FleetEngine {
     this.#workspace ??= (async () => {
       const { env, pulumiCommand, pulumiHome, projectDir } = this.runtime;
       const inline = (this.runtime.program ?? "inline") === "inline";
-      // The CLI program is this checkout's, type-checked by tsc in CI: ts-node checking it again on each
-      // run costs seconds of CPU per user (docs/resources.md). The environment may turn it back on.
+      // The CLI program (`--program cli`) is the compiled bundle (components/program.cjs), run without
+      // ts-node; this keeps a checkout from before that change from type-checking on each run.
       const envVars = { PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...env };
       const ws = await automation.LocalWorkspace.create({
         workDir: projectDir,

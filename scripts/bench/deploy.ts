@@ -1,8 +1,9 @@
 // Deployment benchmark (not a test): the textslash program against the empty-program floor, with
 // the same CLI, backend kind and Node, run in pairs (alternating which goes first) so the ratios
 // hold on a shared machine. Prints a table with each goal of issue 20 (items 1 and 2):
-// - no-op `up` and `preview` ≤ 1.5× the floor, with warm caches and with cold ones (an empty
-//   ts-node cache and tsx's cache off, as in CI, Pulumi Deployments or a fresh checkout);
+// - no-op `up` and `preview` ≤ 1.5× the floor, with warm caches and with cold ones (the floor with
+//   an empty ts-node cache, as in CI or Pulumi Deployments; textslash with no compiled bundles, as
+//   after an edit or a pull: each run compiles the program and the providers first);
 // - a fresh `up` ≤ the floor + 1.2× the API critical path, and that path step by step, against the
 //   local Fly API with Fly-like latency (150 ms a call, 2 s machine start).
 // Run: npm run bench:deploy -- [--rounds 3] [--only fresh,noop,preview,cold] [--latency 150] [--slow-start 2000] [--timeline]
@@ -131,8 +132,12 @@ async function main(): Promise<void> {
   const caches = await mkdtemp(join(tmpdir(), "textslash-bench-caches-"));
   const rows: Row[] = [];
   const warm = async () => ({});
-  // Cold: a fresh ts-node cache for the program and no tsx cache for the providers.
-  const cold = async () => ({ TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")), TSX_DISABLE_CACHE: "1" });
+  // Cold: the floor's TypeScript with a fresh ts-node cache; textslash's program and providers
+  // with no bundle built (components/bundles.cjs compiles them in the run).
+  const cold = async () => {
+    await rm(join(ws.dir("textslash"), "dist"), { recursive: true, force: true });
+    return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
+  };
   try {
     ws.api.setFaults({ latencyMs, slowStartMs });
     const fresh = await freshUps(ws, only.has("fresh") ? rounds : 1);

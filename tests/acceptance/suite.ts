@@ -6,10 +6,11 @@ import { randomBytes } from "node:crypto";
 import { isFlyNotFound } from "../../components/fly/client";
 import { inboundParams, sendSignedWebhook } from "../../sandbox/fakes/fake-twilio";
 import { createEngineProject, type EngineProject } from "../engine/harness";
+import { programFiles, serviceFiles } from "../engine/fly-stack";
 import type { AcceptanceTarget } from "./target";
 
 /** The program and the services it builds, as a user's checkout has them. */
-const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json", "services/relay", "services/vm"];
+const PROGRAM_FILES = [...programFiles, ...serviceFiles];
 const ASLEEP = new Set(["stopped", "suspended"]);
 
 export interface AcceptanceReport {

@@ -8,6 +8,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from "../../sa
 import { FAKE_TWILIO } from "../../sandbox/daemon/fake-values";
 import { sandboxConfigMap, sendSandboxMessage } from "../../sandbox/daemon/sandbox-stack";
 import { createEngineProject, repoRoot, type EngineProject } from "../engine/harness";
+import { programFiles, serviceFiles } from "../engine/fly-stack";
 
 export const relayApp = "sandbox-relay";
 export const vmApp = "sandbox-vm";
@@ -43,7 +44,7 @@ export async function startE2eSandbox(extraConfig: Record<string, string> = {}, 
   const sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l), ...options });
   const project = await createEngineProject({
     // The services too: `up` builds their images and pushes them to the sandbox's registry.
-    copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json", "services/relay", "services/vm"],
+    copyFromRepo: [...programFiles, ...serviceFiles],
     stackName: "sandbox",
     // The deployment check reaches https://sandbox-relay.fly.dev through the proxy's public route.
     env: { FLY_API_TOKEN: token, FLY_PROXY_URL: sandbox.proxyUrl },

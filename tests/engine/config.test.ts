@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineProject, type EngineProject } from "./harness";
+import { programFiles } from "./fly-stack";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 describe("textslash program: bad config", () => {
@@ -20,7 +21,7 @@ describe("textslash program: bad config", () => {
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     const port = (server.address() as AddressInfo).port;
     project = await createEngineProject({
-      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json"],
+      copyFromRepo: programFiles,
       env: { FLY_API_URL: `http://127.0.0.1:${port}`, FLY_API_TOKEN: "fake-fly-token" },
     });
     await project.stack.setAllConfig({

@@ -21,7 +21,7 @@ export const fakeSecrets = {
 } as const;
 
 /** The program's files, as a user's checkout has them. */
-export const programFiles = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json"];
+export const programFiles = ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "package.json"];
 /** What `up` builds by default: the services' build contexts. */
 export const serviceFiles = ["services/relay", "services/vm"];
 

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngineProject, type EngineProject } from "./harness";
+import { programFiles, serviceFiles } from "./fly-stack";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 
 const secretValues = ["fake-twilio-auth-token", "fake-anthropic-key", "fake-fly-token", "fake-github-token"];
@@ -25,7 +26,7 @@ describe("textslash program: preview", () => {
     const port = (server.address() as AddressInfo).port;
     project = await createEngineProject({
       // The services too: by default the program builds their images (the preview does not build).
-      copyFromRepo: ["Pulumi.yaml", "index.ts", "config.ts", "components", "tsconfig.json", "tsconfig.pulumi.json", "package.json", "services/relay", "services/vm"],
+      copyFromRepo: [...programFiles, ...serviceFiles],
       stackName: "Demo_Stack",
       // The Fly token from the environment, as most users give it: the optional flyApiToken key
       // stays unset, which the engine must accept.

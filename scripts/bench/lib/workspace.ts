@@ -47,6 +47,8 @@ export interface BenchWorkspace {
   api: LocalFlyApi;
   /** Creates a stack in the project; a textslash stack gets a whole fake config with this prefix. */
   createStack(kind: ProjectKind, stack: string, prefix?: string): Promise<void>;
+  /** The project's folder (a copy of the checkout's program for "textslash"). */
+  dir(kind: ProjectKind): string;
   /** Runs `pulumi <args>` in the project with `env` added; throws with its output unless it exits 0. */
   pulumi(kind: ProjectKind, args: string[], env?: Record<string, string>): Promise<RunResult>;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function benchWorkspace(): Promise<BenchWorkspace> {
     const project = (kind: ProjectKind) => projects[kind]!;
     return {
       api,
+      dir: (kind) => project(kind).dir,
       async createStack(kind, stack, prefix = stack) {
         const ws = project(kind).stack.workspace;
         await ws.createStack(stack);

@@ -1,0 +1,69 @@
+// `pulumi up`, `preview`, `refresh` and `destroy` run the program compiled to plain JavaScript
+// (Pulumi.yaml: the nodejs runtime's TypeScript support off, `main` components/program.cjs, which
+// loads dist/program.js through components/bundles.cjs). So a deploy never type-checks and the
+// program process never loads a TypeScript compiler: not for ts-node, and not for @pulumi/pulumi's
+// closure serialization (pulumi.dynamic.Resource parses each provider function with TypeScript),
+// which no resource of the program uses. Proved by running the entry point in a Node process of its
+// own under Pulumi's mocks with a whole stack configuration, and listing the modules it loaded.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { stackConfig } from "../engine/fly-stack";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const project = parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as { main?: string; runtime: { options?: Record<string, unknown> } };
+/** The entry point: package.json's `main`, which the nodejs runtime runs when Pulumi.yaml has none. */
+const entryPoint = (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { main: string }).main;
+
+/** Runs the program's entry point under mocks; returns what it registered and which modules it loaded. */
+function runEntryPoint(): { registered: string[]; outputs: string[]; typescript: string[] } {
+  const config = stackConfig("unit", { registry: "registry.example.test", relay: "registry.example.test/textslash-relay:v1", vm: "registry.example.test/textslash-vm:v1" });
+  const env = {
+    ...process.env,
+    PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]))),
+    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
+  };
+  // As in the language host (cmd/run loads none of @pulumi/pulumi's index before the program), the
+  // program's entry point defers TypeScript before @pulumi/pulumi is first loaded; the mocks need
+  // @pulumi/pulumi earlier here, so the deferral comes first.
+  const script = `
+    require(${JSON.stringify(path.join(repoRoot, "components", "lazy-typescript.cjs"))}).deferTypeScript(${JSON.stringify(repoRoot)});
+    const pulumi = require("@pulumi/pulumi");
+    const registered = [];
+    pulumi.runtime.setMocks({
+      newResource: (a) => { registered.push(a.name); return { id: a.name + "-id", state: { ...a.inputs, sha256Digest: "sha256:" + "0".repeat(64) } }; },
+      call: (a) => ({ ...a.inputs, sha256Digest: "sha256:" + "0".repeat(64) }),
+    }, "textslash", "unit", false);
+    const outputs = require(${JSON.stringify(path.join(repoRoot, entryPoint))});
+    const deadline = Date.now() + 60000;
+    const done = () => registered.includes("textslash-data-loss-guard") && registered.includes("textslash-deployment-check");
+    const poll = setInterval(() => {
+      if (!done() && Date.now() < deadline) return;
+      clearInterval(poll);
+      const typescript = Object.keys(require.cache).filter((m) => /[\\\\/](typescript|ts-node[^\\\\/]*)[\\\\/]/.test(m));
+      console.log(JSON.stringify({ registered, outputs: Object.keys(outputs), typescript }));
+    }, 50);`;
+  const result = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`the program's entry point failed (${result.status}):\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split("\n").pop()!) as ReturnType<typeof runEntryPoint>;
+}
+
+describe("the program a deploy runs", () => {
+  it("is plain JavaScript: Pulumi's TypeScript support is off and package.json's main is the bundle's entry point", () => {
+    expect(project.runtime.options?.typescript).toBe(false);
+    // A `main:` in Pulumi.yaml would make its folder the working directory of the program and of
+    // every plugin (service build contexts and the deployment check are relative to the project).
+    expect(project.main).toBeUndefined();
+    expect(entryPoint).toBe("components/program.cjs");
+    expect(existsSync(path.join(repoRoot, entryPoint))).toBe(true);
+  });
+
+  it("declares the whole stack and exports its outputs without loading a TypeScript compiler", () => {
+    const run = runEntryPoint();
+    expect(run.registered).toEqual(expect.arrayContaining(["textslash", "relay-app", "vm-app", "vm-volume", "textslash-data-loss-guard", "textslash-deployment-check"]));
+    expect(run.outputs.sort()).toEqual(["monthlyCostEstimate", "nextSteps", "relayApp", "relayMachineId", "relayUrl", "vmApp", "vmMachineId", "webhookUrl"]);
+    expect(run.typescript).toEqual([]);
+  });
+});
