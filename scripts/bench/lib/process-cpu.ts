@@ -32,7 +32,7 @@ export function processKind(cmdline: string): string {
   }
   if (/pulumi-language-nodejs/.test(cmdline)) return "language host";
   if (/@pulumi\/pulumi\/cmd\/run\b/.test(cmdline)) return "node program (cmd/run)";
-  if (/dynamic-provider|pulumi-resource-pulumi-nodejs/.test(cmdline)) return "dynamic provider";
+  if (/dynamic-provider|pulumi-resource-pulumi-nodejs|provider-host\/host\.cjs/.test(cmdline)) return "dynamic provider";
   const plugin = /textslash-stand-ins\/(\w+)-|pulumi-resource-(\w+)/.exec(cmdline);
   if (plugin) return `plugin ${plugin[1] ?? plugin[2]}`;
   if (/deployment-check/.test(cmdline)) return "deployment check";
