@@ -48,7 +48,7 @@ export interface FlyStack {
   /** Runs `pulumi <args>` and records its output; never throws on exit code. */
   cli(args: string[], options?: CliOptions): Promise<{ code: number; stdout: string; stderr: string }>;
   /** `pulumi up --yes --skip-preview`, failing the test with the engine's output when it fails. */
-  up(): Promise<string>;
+  up(options?: CliOptions): Promise<string>;
   setConfig(key: string, value: string, secret?: boolean): Promise<void>;
   close(): Promise<void>;
 }
@@ -132,8 +132,8 @@ export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack>
     transcript,
     apiLog,
     cli,
-    async up() {
-      const result = await cli(["up", "--yes", "--skip-preview"]);
+    async up(upOptions) {
+      const result = await cli(["up", "--yes", "--skip-preview"], upOptions);
       if (result.code !== 0) throw new Error(`pulumi up failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
       return result.stdout;
     },

@@ -3,7 +3,7 @@
 // provider, and with everything that would reach the network turned off.
 import { execFile, execFileSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as automation from "@pulumi/pulumi/automation";
@@ -60,6 +60,13 @@ export interface CliOptions {
   kill?: AbortSignal;
   /** Environment for this one command, on top of the project's. */
   env?: Record<string, string>;
+  /**
+   * Stops the CLI, with everything it started, when it has not ended after this long, and answers
+   * with its output so far and a line saying so (exit code 124). A command that stalls then fails
+   * its test naming itself and where it was, instead of the test's own timeout firing with no output
+   * while the CLI runs on, holding the stack's lock, into the next test.
+   */
+  timeoutMs?: number;
 }
 
 export interface EngineProject {
@@ -118,6 +125,8 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
     stack,
     env,
     async cli(args, options = {}) {
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
       try {
         const running = run(join(binDir, "pulumi"), [...args, "--non-interactive"], {
           cwd: project,
@@ -128,11 +137,23 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
         options.kill?.addEventListener("abort", () => {
           if (running.child.pid !== undefined) killTree(running.child.pid);
         });
+        if (options.timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            timedOut = true;
+            if (running.child.pid !== undefined) killTree(running.child.pid);
+          }, options.timeoutMs);
+        }
         const { stdout, stderr } = await running;
         return { code: 0, stdout, stderr };
       } catch (err) {
         const e = err as { code?: number; stdout?: string; stderr?: string };
+        if (timedOut) {
+          const bound = `pulumi ${args.join(" ")} had not ended after ${options.timeoutMs! / 1000} s (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}) and was stopped; its output so far is above`;
+          return { code: 124, stdout: e.stdout ?? "", stderr: `${e.stderr ?? ""}\n${bound}` };
+        }
         return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+      } finally {
+        clearTimeout(timer);
       }
     },
     async readStateFile() {

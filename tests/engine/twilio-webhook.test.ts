@@ -49,11 +49,19 @@ describe("TwilioWebhook with the real engine", () => {
     expect(fake.services.get(serviceSid)).toMatchObject({ inboundRequestUrl: "https://old.example/in", inboundMethod: "GET", useInboundWebhookOnNumber: true });
   }, 300_000);
 
-  it("refresh notices a change made in the console and the next up sets ours again", async () => {
+  // Each of the two commands is a test of its own with its own bound, below the test's timeout: once,
+  // at load 13, the pair ran into the 300 s they shared. A stall now fails naming the command and
+  // showing its output (harness.ts, timeoutMs) rather than leaving it running into the next test.
+  it("refresh notices a change made in the console", async () => {
     fake.senders.get(senderSid)!.webhook.callback_url = "https://console.example/changed";
-    const refresh = await s.cli(["refresh", "--yes", "--skip-preview"]);
-    expect(refresh.code, refresh.stderr).toBe(0);
-    await s.up();
+    const refresh = await s.cli(["refresh", "--yes", "--skip-preview"], { timeoutMs: 280_000 });
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+    expect(refresh.stdout).toMatch(/~\s+pulumi-nodejs:dynamic\/textslash:TwilioWebhook textslash-twilio-webhook updated/);
+  }, 300_000);
+
+  it("the next up sets ours again", async () => {
+    expect(fake.senders.get(senderSid)!.webhook.callback_url).toBe("https://console.example/changed");
+    await s.up({ timeoutMs: 280_000 });
     expect(fake.senders.get(senderSid)!.webhook.callback_url).toBe("https://hook2-relay.fly.dev/webhook");
   }, 300_000);
 
