@@ -39,6 +39,13 @@ export interface SandboxOptions {
   mode?: SandboxMode;
   /** Container mode: extra env for VM machines (sandbox-only, e.g. a shorter TASK_TIMEOUT_SECONDS in a test). */
   vmEnv?: Record<string, string>;
+  /**
+   * A registry already running (http://127.0.0.1:<port>) to push to instead of a new one of the
+   * sandbox's own; the sandbox does not stop it. The tests share one per run: a fresh registry gets
+   * the whole 2 GB VM image compressed and uploaded again (a minute of CPU), one that already holds
+   * its layers under another app's name takes them in seconds (a cross-repository mount).
+   */
+  registryUrl?: string;
 }
 
 export interface RunningSandbox {
@@ -76,8 +83,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   };
   try {
     // Where the program pushes the images it builds, as it pushes to registry.fly.io on Fly.
-    const registry = await startRegistry({ dir: path.join(options.stateDir, "registry") });
-    closers.push(() => registry.stop());
+    let registry: { url: string };
+    if (options.registryUrl) {
+      registry = { url: options.registryUrl };
+    } else {
+      const own = await startRegistry({ dir: path.join(options.stateDir, "registry") });
+      closers.push(() => own.stop());
+      registry = own;
+    }
 
     const twilio = new FakeTwilio({ ...FAKE_TWILIO });
     const twilioUrl = await twilio.start(options.ports?.twilio ?? 0);

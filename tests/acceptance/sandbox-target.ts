@@ -10,13 +10,15 @@ import { viaSandboxProxy } from "../../components/deployment-check/settings.mjs"
 import { FAKE_ANTHROPIC_KEY, FAKE_TWILIO, SANDBOX_PHONE, SANDBOX_WHATSAPP_NUMBER } from "../../sandbox/daemon/fake-values";
 import { startSandbox } from "../../sandbox/daemon/sandbox";
 import { repoRoot } from "../engine/harness";
+import { sharedRegistryUrl } from "../support/shared-registry";
 import type { AcceptanceTarget } from "./target";
 
 const TOKEN = "fake-fly-token-acceptance";
 
 export async function sandboxTarget(log: (line: string) => void = () => undefined): Promise<AcceptanceTarget> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "textslash-acceptance-"));
-  const sandbox = await startSandbox({ repoRoot, stateDir, token: TOKEN, idleMs: 4_000, stopTimeoutMs: 8_000, log });
+  // In a test run, the run's registry (tests/support/shared-registry.ts); on its own, one of the sandbox's.
+  const sandbox = await startSandbox({ repoRoot, stateDir, token: TOKEN, idleMs: 4_000, stopTimeoutMs: 8_000, log, registryUrl: sharedRegistryUrl() });
   const fly = new FlyClient({ token: TOKEN, baseUrl: sandbox.apiUrl, env: {} });
   return {
     describe: `the local sandbox (Fly API ${sandbox.apiUrl}, proxy ${sandbox.proxyUrl})`,

@@ -9,6 +9,7 @@ import { FAKE_TWILIO } from "../../sandbox/daemon/fake-values";
 import { sandboxConfigMap, sendSandboxMessage } from "../../sandbox/daemon/sandbox-stack";
 import { createEngineProject, repoRoot, type EngineProject } from "../engine/harness";
 import { programFiles, serviceFiles } from "../engine/fly-stack";
+import { sharedRegistryUrl } from "../support/shared-registry";
 
 export const relayApp = "sandbox-relay";
 export const vmApp = "sandbox-vm";
@@ -41,7 +42,8 @@ export async function startE2eSandbox(extraConfig: Record<string, string> = {}, 
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "textslash-e2e-"));
   const lines: string[] = [];
   const transcript: string[] = [];
-  const sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l), ...options });
+  // The run's registry (tests/support/shared-registry.ts): the images' layers are often there already.
+  const sandbox = await startSandbox({ repoRoot, stateDir, token, idleMs: 4_000, stopTimeoutMs: 8_000, log: (l) => lines.push(l), registryUrl: sharedRegistryUrl(), ...options });
   const project = await createEngineProject({
     // The services too: `up` builds their images and pushes them to the sandbox's registry.
     copyFromRepo: [...programFiles, ...serviceFiles],

@@ -7,6 +7,7 @@ import { FlyClient } from "../../components/fly/client";
 import { createEngineProject, type CliOptions, type EngineProject } from "./harness";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 import { startTestRegistry, type Published, type TestRegistry } from "./test-registry";
+import { sharedRegistryUrl } from "../support/shared-registry";
 
 export const flyToken = "fake-fly-token";
 
@@ -101,7 +102,9 @@ export function stackConfig(prefix: string, images: StackImages, extra: Record<s
 export async function startFlyStack(options: FlyStackOptions): Promise<FlyStack> {
   const apiLog: string[] = [];
   const api = await startFlyApi({ port: 0, token: flyToken, log: (line: string) => apiLog.push(line) });
-  const registry = await startTestRegistry();
+  // A stack that builds services/ pushes them to the run's registry: its layers are there already
+  // when another test pushed the same images (each stack's apps have names of their own).
+  const registry = await startTestRegistry(options.buildImages ? sharedRegistryUrl() : undefined);
   const publish = async (service: "relay" | "vm", tag: string) => registry.publish(`textslash-${service}`, tag);
   const published = options.buildImages ? { relay: undefined, vm: undefined } : { relay: await publish("relay", "v1"), vm: await publish("vm", "v1") };
   const images: StackImages = { registry: registry.address, relay: published.relay?.ref, vm: published.vm?.ref };

@@ -30,12 +30,13 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startTestRegistry(): Promise<TestRegistry> {
+/** A registry of its own, or `sharedUrl` (the run's, tests/support/shared-registry.ts), which it leaves running. */
+export async function startTestRegistry(sharedUrl?: string): Promise<TestRegistry> {
   await requirePodman();
   const dir = await mkdtemp(path.join(tmpdir(), "engine-registry-"));
-  let registry: LocalRegistry;
+  let registry: Pick<LocalRegistry, "host" | "url" | "stop">;
   try {
-    registry = await startRegistry({ dir });
+    registry = sharedUrl ? { host: new URL(sharedUrl).host, url: sharedUrl, stop: async () => undefined } : await startRegistry({ dir });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

@@ -7,12 +7,13 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { livePids, runProcesses } from "./leftover-processes";
+import { startSharedRegistry } from "./shared-registry";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 /** How long processes get to finish exiting once the last test is done (a loaded machine is slow). */
 const GRACE_MS = 15_000;
 
-export default function setup(): () => Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const before = livePids();
   const runTmp = mkdtempSync(path.join(os.tmpdir(), "textslash-test-run-"));
   // As open as /tmp itself: some tests run a program as another user (the VM's agent user).
@@ -20,30 +21,36 @@ export default function setup(): () => Promise<void> {
   const marker = `TEXTSLASH_TEST_RUN=${randomBytes(8).toString("hex")}`;
   process.env.TMPDIR = runTmp;
   process.env.TEXTSLASH_TEST_RUN = marker.split("=")[1];
+  const registry = await startSharedRegistry(runTmp);
 
   return async () => {
-    const roots = [repoRoot, runTmp];
-    let left = runProcesses({ before, marker, roots, self: process.pid });
-    const deadline = Date.now() + GRACE_MS;
-    while (left.length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      left = runProcesses({ before, marker, roots, self: process.pid });
-    }
-    for (const p of left) {
-      try {
-        process.kill(p.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    if (left.length === 0) rmSync(runTmp, { recursive: true, force: true });
-    if (left.length > 0) {
-      // Vitest reports an error thrown here but still exits 0: the exit code is set as well.
-      process.exitCode = 1;
-      throw new Error(
-        `the tests left ${left.length} process(es) running (now killed); each test must stop what it starts:\n` +
-          left.map((p) => `  pid ${p.pid}: ${p.command}`).join("\n") + `\n(their temporary files are kept in ${runTmp})`,
-      );
-    }
+    await registry?.stop();
+    await checkLeftovers(before, marker, runTmp);
   };
+}
+
+async function checkLeftovers(before: Set<number>, marker: string, runTmp: string): Promise<void> {
+  const roots = [repoRoot, runTmp];
+  let left = runProcesses({ before, marker, roots, self: process.pid });
+  const deadline = Date.now() + GRACE_MS;
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    left = runProcesses({ before, marker, roots, self: process.pid });
+  }
+  for (const p of left) {
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  if (left.length === 0) rmSync(runTmp, { recursive: true, force: true });
+  if (left.length > 0) {
+    // Vitest reports an error thrown here but still exits 0: the exit code is set as well.
+    process.exitCode = 1;
+    throw new Error(
+      `the tests left ${left.length} process(es) running (now killed); each test must stop what it starts:\n` +
+        left.map((p) => `  pid ${p.pid}: ${p.command}`).join("\n") + `\n(their temporary files are kept in ${runTmp})`,
+    );
+  }
 }
