@@ -1,12 +1,12 @@
 // Vitest global setup for every run: gives the run its own temporary directory (TMPDIR, so each
 // test's mkdtemp is recognisably this run's) and a marker in the environment, and at the end
-// fails the run, naming them, if any process the tests started is still alive. They are then
-// killed, so the machine is left as it was found.
+// fails the run, naming them, if any process the tests started is still alive. Those known to be the
+// run's (its marker) are then killed, so the machine is left as it was found.
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { livePids, runProcesses } from "./leftover-processes";
+import { livePids, runProcesses, type RunProcess } from "./leftover-processes";
 import { startSharedRegistry } from "./shared-registry";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -37,7 +37,9 @@ async function checkLeftovers(before: Set<number>, marker: string, runTmp: strin
     await new Promise((r) => setTimeout(r, 250));
     left = runProcesses({ before, marker, roots, self: process.pid });
   }
-  for (const p of left) {
+  // Only a process known to be this run's is killed; one found by its folder alone is named.
+  const killed = left.filter((p) => p.certain);
+  for (const p of killed) {
     try {
       process.kill(p.pid, "SIGKILL");
     } catch {
@@ -48,9 +50,10 @@ async function checkLeftovers(before: Set<number>, marker: string, runTmp: strin
   if (left.length > 0) {
     // Vitest reports an error thrown here but still exits 0: the exit code is set as well.
     process.exitCode = 1;
+    const line = (p: RunProcess) => `  pid ${p.pid}${p.certain ? "" : " (not killed: found by its folder or arguments only, it may not be the tests')"}: ${p.command}`;
     throw new Error(
-      `the tests left ${left.length} process(es) running (now killed); each test must stop what it starts:\n` +
-        left.map((p) => `  pid ${p.pid}: ${p.command}`).join("\n") + `\n(their temporary files are kept in ${runTmp})`,
+      `the tests left ${left.length} process(es) running (${killed.length} killed); each test must stop what it starts:\n` +
+        left.map(line).join("\n") + `\n(their temporary files are kept in ${runTmp})`,
     );
   }
 }

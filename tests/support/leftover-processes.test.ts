@@ -1,5 +1,6 @@
 // What the end-of-run check counts as a run's leftover: its marker, or a path in the run's folders,
-// and never a process of another run in the same checkout (which it would otherwise kill).
+// and never a process of another run in the same checkout (which it would otherwise kill); and which
+// of them it may kill: only those a marker says are the run's, not a stranger found by its folder.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
@@ -42,10 +43,11 @@ beforeAll(async () => {
   start("sleep 3003 & wait", root, theirs); // another run's, in the same folder
   start("env -i sleep 3004 & wait", root, theirs); // scratch environment, child of another run's process
   start("env -i sleep 3005 & wait", sibling, undefined); // a folder whose name only starts the same
+  start("env -i sleep 3006 & wait", root, undefined); // no run's marker at all, in the run's folder (a developer's shell)
   // Wait until every sleep runs (sh starts them a moment later).
-  const sleeps = () => [...livePids()].filter((pid) => /^sleep 300[1-5]$/.test(readOr(`/proc/${pid}/cmdline`).split("\0").filter(Boolean).join(" "))).length;
-  for (let i = 0; i < 300 && sleeps() < 5; i++) await new Promise((r) => setTimeout(r, 100));
-  expect(sleeps()).toBe(5);
+  const sleeps = () => [...livePids()].filter((pid) => /^sleep 300[1-6]$/.test(readOr(`/proc/${pid}/cmdline`).split("\0").filter(Boolean).join(" "))).length;
+  for (let i = 0; i < 300 && sleeps() < 6; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(sleeps()).toBe(6);
 });
 
 afterAll(async () => {
@@ -62,11 +64,16 @@ afterAll(async () => {
 describe("a run's leftover processes", () => {
   it("are those with its marker or in its folders, never another run's in the same folder", () => {
     const found = runProcesses({ before, marker: ours, roots: [root], self: process.pid }).map((p) => p.command).filter((c) => c.startsWith("sleep 300"));
-    expect(found.sort()).toEqual(["sleep 3001", "sleep 3002"]);
+    expect(found.sort()).toEqual(["sleep 3001", "sleep 3002", "sleep 3006"]);
+  });
+
+  it("are certain (so killed) only when a marker says they are the run's; one found by its folder only is not", () => {
+    const found = runProcesses({ before, marker: ours, roots: [root], self: process.pid }).filter((p) => p.command.startsWith("sleep 300"));
+    expect(Object.fromEntries(found.map((p) => [p.command, p.certain]))).toEqual({ "sleep 3001": true, "sleep 3002": true, "sleep 3006": false });
   });
 
   it("seen from the other run, are its own", () => {
     const found = runProcesses({ before, marker: theirs, roots: [root], self: process.pid }).map((p) => p.command).filter((c) => c.startsWith("sleep 300"));
-    expect(found.sort()).toEqual(["sleep 3003", "sleep 3004"]);
+    expect(found.sort()).toEqual(["sleep 3003", "sleep 3004", "sleep 3006"]);
   });
 });

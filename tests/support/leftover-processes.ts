@@ -12,6 +12,12 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 export interface RunProcess {
   pid: number;
   command: string;
+  /**
+   * Known to be this run's (its marker, itself or an ancestor's, or a descendant of the runner): safe
+   * to kill. A process found only by its folder or arguments may be someone's shell or editor in the
+   * checkout, so it is named but left alone.
+   */
+  certain: boolean;
 }
 
 export function livePids(): Set<number> {
@@ -48,18 +54,20 @@ function markerOf(pid: number): string | undefined {
 }
 
 /**
- * Whether `pid` belongs to another test run: the nearest of it and its ancestors that says whose it is
- * carries another run's marker, or is another run's vitest (a runner's own /proc environment predates
- * the marker its global setup adds, so the runner is known by its command line).
+ * Whose run `pid` belongs to: the nearest of it and its ancestors that says so carries this run's
+ * marker or another's, or is another run's vitest ("another": a runner's own /proc environment
+ * predates the marker its global setup adds, so the runner is known by its command line).
+ * "unknown" when none says, or when the walk reaches this runner's own ancestors first (the shell
+ * that started the run may start other things meanwhile).
  */
-function ofAnotherRun(pid: number, marker: string, mine: Set<number>): boolean {
+function whoseRun(pid: number, marker: string, mine: Set<number>): "this" | "another" | "unknown" {
   for (const p of lineage(pid)) {
-    if (mine.has(p)) return false;
+    if (mine.has(p)) return "unknown";
     const found = markerOf(p);
-    if (found !== undefined) return found !== marker;
-    if ((read(`/proc/${p}/cmdline`) ?? "").includes("vitest")) return true;
+    if (found !== undefined) return found === marker ? "this" : "another";
+    if ((read(`/proc/${p}/cmdline`) ?? "").includes("vitest")) return "another";
   }
-  return false;
+  return "unknown";
 }
 
 /** `path` is `root` or inside it (not merely a sibling whose name starts the same: /srv/a2 is not in /srv/a). */
@@ -80,10 +88,11 @@ export function runProcesses(options: { before: Set<number>; marker: string; roo
     } catch {
       // exited meanwhile
     }
-    const ours = markerOf(pid) === options.marker ||
-      (!ofAnotherRun(pid, options.marker, mine) &&
-        options.roots.some((root) => inside(cwd, root) || args.some((arg) => arg.split("=").some((part) => inside(part, root)))));
-    if (ours) found.push({ pid, command: command.length > 200 ? `${command.slice(0, 197)}...` : command });
+    const whose = whoseRun(pid, options.marker, mine);
+    const inRunFolders = options.roots.some((root) => inside(cwd, root) || args.some((arg) => arg.split("=").some((part) => inside(part, root))));
+    if (whose === "this" || (whose === "unknown" && inRunFolders)) {
+      found.push({ pid, command: command.length > 200 ? `${command.slice(0, 197)}...` : command, certain: whose === "this" });
+    }
   }
   return found;
 }
