@@ -49,6 +49,13 @@ afterAll(async () => {
 
 const endpoints = JSON.stringify([{ name: "the relay's public /health", url: "https://chk-relay.fly.dev/health", hint: "See `fly logs -a chk-relay`." }]);
 
+/**
+ * How long a check that cannot pass polls. Its message quotes the last answer, so the window must
+ * hold at least one whole request: 3 s did not at load average 16 (a new node process and its first
+ * request through the proxy).
+ */
+const FAILING_WINDOW_S = "12";
+
 /** Runs the check the way the command provider does: /bin/sh -c "<create>" in the project folder. */
 async function runCheck(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TEXTSLASH_") && k !== "FLY_PROXY_URL"));
@@ -75,15 +82,15 @@ describe("the deployment check command", () => {
 
   it("exits 1 naming the endpoint when the relay has no public address (the public name does not resolve)", async () => {
     ips = ["private_v6"];
-    const run = await runCheck({ FLY_PROXY_URL: proxyUrl, TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS: "3" });
+    const run = await runCheck({ FLY_PROXY_URL: proxyUrl, TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS: FAILING_WINDOW_S });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^the deployment does not answer from outside:\n- the relay's public \/health: GET http:\/\/127\.0\.0\.1:\d+\/_public\/chk-relay\/health did not answer 200 \{"ok": true\} within 3s \(last: fetch failed.*\)\. See `fly logs -a chk-relay`\.\n$/);
+    expect(run.stderr).toMatch(/^the deployment does not answer from outside:\n- the relay's public \/health: GET http:\/\/127\.0\.0\.1:\d+\/_public\/chk-relay\/health did not answer 200 \{"ok": true\} within 12s \(last: fetch failed.*\)\. See `fly logs -a chk-relay`\.\n$/);
   });
 
   it("exits 1 with the relay's own answer when it answers something else", async () => {
     ips = ["shared_v4", "v6"];
     healthStatus = 503;
-    const run = await runCheck({ FLY_PROXY_URL: proxyUrl, TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS: "3" });
+    const run = await runCheck({ FLY_PROXY_URL: proxyUrl, TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS: FAILING_WINDOW_S });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('(last: HTTP 503: {"ok":false,"outbox":0})');
   });
