@@ -11,8 +11,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerModuleText, type ProviderName } from "./provider-text";
 
-export { providerModuleText, type ProviderName } from "./provider-text";
-
 /**
  * A dynamic resource served by a provider of the bundle. The type token is the one
  * pulumi.dynamic.Resource gives (`pulumi-nodejs:dynamic/textslash:<type>`), so URNs and the engine's

@@ -1,9 +1,9 @@
 // Every provider the bundle serves, by the name its resources ask for (ProviderName in
-// dynamic-resource.ts). Only the provider process loads this, compiled by components/bundles.cjs.
+// provider-text.ts). Only the provider process loads this, compiled by components/bundles.cjs.
 // Each provider's module is initialised on first use (esbuild turns these require calls into lazy
 // initialisers), so a run that never touches the Twilio webhook never loads its code.
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type { ProviderName } from "./dynamic-resource";
+import type { ProviderName } from "./provider-text";
 
 export const providers: Record<ProviderName, () => object> = {
   appProvider: () => (require("./fly/app") as typeof import("./fly/app")).appProvider,

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { providerModuleText } from "../../components/dynamic-resource";
+import { providerModuleText } from "../../components/provider-text";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 let root: string;
