@@ -54,7 +54,8 @@ export interface ServiceImageArgs {
 export function serviceImage(
   name: string,
   args: ServiceImageArgs,
-  opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; provider: docker.Provider },
+  /** `provider()` declares the docker provider on first use: a digest needs none. */
+  opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; provider: () => docker.Provider },
 ): pulumi.Output<string> {
   if (args.published) {
     // A reference that names a digest is already pinned: nothing to look up. (getRegistryImage
@@ -63,7 +64,7 @@ export function serviceImage(
     // for repository `name@sha256`; only `name:tag@sha256:…` parses.)
     const digest = /@(sha256:[0-9a-f]{64})$/.exec(args.published)?.[1];
     if (digest) return pulumi.output(pinnedReference(args.published, digest));
-    const found = docker.getRegistryImageOutput({ name: args.published }, { parent: opts.parent, provider: opts.provider });
+    const found = docker.getRegistryImageOutput({ name: args.published }, { parent: opts.parent, provider: opts.provider() });
     return found.sha256Digest.apply((digest) => pinnedReference(args.published, digest));
   }
   const image = new docker.Image(
@@ -74,7 +75,7 @@ export function serviceImage(
       build: { context: `services/${args.service}`, platform: FLY_PLATFORM, ...(args.buildArgs ? { args: args.buildArgs } : {}) },
       registry: { server: args.registry.host, username: "x", password: args.registryPassword },
     },
-    opts,
+    { ...opts, provider: opts.provider() },
   );
   return image.repoDigest;
 }

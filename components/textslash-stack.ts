@@ -50,19 +50,24 @@ export class TextslashStack extends pulumi.ComponentResource {
 
     // Images: built from services/ and pushed to {registry}/{app}, or published ones resolved to
     // digests (service-image.ts). The registry password is the Fly token, stack secret or
-    // FLY_API_TOKEN; it is only ever a secret input.
+    // FLY_API_TOKEN; it is only ever a secret input. The docker provider is declared only when an
+    // image is built or a tag is resolved: a stack given two digests (a fleet's users, whose rollout
+    // resolves each tag once for all of them) has nothing for docker to do, and would otherwise
+    // start its plugin on every `up`.
     const registry = registryTarget(s.imageRegistry);
     const registryPassword = pulumi.secret(cfg.secrets.flyApiToken.apply((token) => token || process.env.FLY_API_TOKEN || ""));
-    const images = new docker.Provider(
-      `${name}-images`,
-      { registryAuth: [{ address: registry.address, username: "x", password: registryPassword }] },
-      { parent: this },
-    );
+    let images: docker.Provider | undefined;
+    const imagesProvider = () =>
+      (images ??= new docker.Provider(
+        `${name}-images`,
+        { registryAuth: [{ address: registry.address, username: "x", password: registryPassword }] },
+        { parent: this },
+      ));
     const imageOf = (service: ServiceName, appName: string, published: string, afterApp: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] }) =>
       serviceImage(
         `${service}-image`,
         { service, appName, published, registry, registryPassword, ...(service === "vm" ? { buildArgs: { BROWSER: s.vmBrowser } } : {}) },
-        { ...afterApp, provider: images },
+        { ...afterApp, provider: imagesProvider },
       );
 
     this.relay = new FlyService(

@@ -185,6 +185,18 @@ describe("TextslashStack", () => {
     expect((created.find((c) => c.name === "vm-machine")!.inputs as { config: { image: string } }).config.image).toBe(pinned);
   }, 30_000);
 
+  it("declares no docker provider when both images are given by digest (a fleet user's stack)", async () => {
+    created.length = 0;
+    invoked.length = 0;
+    const relay = `ghcr.io/someone/textslash-relay:2.0@sha256:${"c".repeat(64)}`;
+    const vm = `ghcr.io/someone/textslash-vm@sha256:${"d".repeat(64)}`;
+    await build({ prefix: "fleet", relayImage: relay, vmImage: vm }, "fleet");
+    expect(invoked).toEqual([]);
+    expect(created.filter((c) => c.type.startsWith("docker:") || c.type === "pulumi:providers:docker")).toEqual([]);
+    expect((created.find((c) => c.name === "relay-machine")!.inputs as { config: { image: string } }).config.image).toBe(`ghcr.io/someone/textslash-relay@sha256:${"c".repeat(64)}`);
+    expect((created.find((c) => c.name === "vm-machine")!.inputs as { config: { image: string } }).config.image).toBe(vm);
+  }, 30_000);
+
   it("refuses a public address on the private VM", () => {
     expect(() => checkAddresses("unit-vm", ["private_v6", "shared_v4"], true)).toThrow(/refusing public address/);
   });
