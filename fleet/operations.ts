@@ -3,7 +3,8 @@
 import { FlyClient } from "../components/fly/client";
 import { ExecHealthActivity, type VmActivity } from "./activity";
 import { FleetEngine } from "./engine";
-import { rollout, type RolloutOptions, type RolloutReport } from "./rollout";
+import { pinToDigest } from "./digest";
+import { rollout, type Images, type RolloutOptions, type RolloutReport } from "./rollout";
 import { stackNameOf, type FleetFile, type SecretsFile } from "./schema";
 import { desiredConfig } from "./stack-config";
 import { pool } from "./pool";
@@ -31,8 +32,15 @@ export function flyClientFor(ctx: Pick<FleetContext, "engine" | "fleet">): FlyCl
   return new FlyClient({ config: { apiUrl: env.FLY_API_URL || ctx.fleet.shared.flyApiUrl || undefined, apiToken: env.FLY_API_TOKEN || undefined } });
 }
 
-/** Converges one user's stack: config from the declared fleet, then `up`. */
-async function upUser(ctx: FleetContext, userId: string): Promise<UpReport["users"][number]> {
+/** The fleet file's images, each pinned to the digest its tag names now (fleet/digest.ts, pinToDigest). */
+async function declaredImagesPinned(ctx: FleetContext): Promise<Images> {
+  const { relayImage, vmImage, imageRegistry } = ctx.fleet.shared;
+  const [relay, vm] = await Promise.all([pinToDigest(relayImage, imageRegistry, ctx.log), pinToDigest(vmImage, imageRegistry, ctx.log)]);
+  return { relayImage: relay, vmImage: vm };
+}
+
+/** Converges one user's stack: config from the declared fleet, then `up`. `images` are a new stack's. */
+async function upUser(ctx: FleetContext, userId: string, images: () => Promise<Images>): Promise<UpReport["users"][number]> {
   const user = ctx.fleet.users.find((u) => u.id === userId);
   if (!user) throw new Error(`user ${userId} is not declared in the fleet file; add it with \`fleet add ${userId} --numbers +1555...\``);
   const stackName = stackNameOf(ctx.fleet.fleet, user.id);
@@ -40,9 +48,12 @@ async function upUser(ctx: FleetContext, userId: string): Promise<UpReport["user
   try {
     const stack = await ctx.engine.stack(stackName);
     const current = (await ctx.engine.config(stackName)).plain;
+    // A stack keeps the images it runs (they move only by rollout); a new one starts on the declared ones, pinned.
+    const keeps = { relayImage: current["textslash:relayImage"], vmImage: current["textslash:vmImage"] };
+    const declared = keeps.relayImage && keeps.vmImage ? keeps : await images();
     const desired = desiredConfig(ctx.fleet, user, ctx.secrets, {
-      relayImage: current["textslash:relayImage"],
-      vmImage: current["textslash:vmImage"],
+      relayImage: keeps.relayImage || declared.relayImage,
+      vmImage: keeps.vmImage || declared.vmImage,
     });
     const configChanged = await ctx.engine.applyConfig(stack, ctx.fleet, user.id, desired, ctx.secretsFile);
     const run = await ctx.engine.up(stack);
@@ -64,7 +75,10 @@ function summary(changes: Record<string, number>): string {
 export async function fleetUp(ctx: FleetContext, only?: string[]): Promise<UpReport> {
   const ids = only ?? ctx.fleet.users.map((u) => u.id);
   ctx.log(`fleet ${ctx.fleet.fleet}: converging ${ids.length} user(s), ${ctx.concurrency} at a time`);
-  const users = await pool(ids, ctx.concurrency, (id) => upUser(ctx, id));
+  // Resolved once, on the first new stack: every user this run starts runs the same images.
+  let pinned: Promise<Images> | undefined;
+  const images = () => (pinned ??= declaredImagesPinned(ctx));
+  const users = await pool(ids, ctx.concurrency, (id) => upUser(ctx, id, images));
   const declared = new Set(ctx.fleet.users.map((u) => stackNameOf(ctx.fleet.fleet, u.id)));
   const undeclared = (await ctx.engine.stackNames()).filter((s) => s.startsWith(`${ctx.fleet.fleet}-`) && !declared.has(s));
   for (const s of undeclared) ctx.log(`  ${s}: not declared any more; left alone (\`fleet remove\` destroys a user)`);
@@ -117,7 +131,7 @@ export interface RolloutRun extends RolloutOptions {
 
 export async function fleetRollout(ctx: FleetContext, options: RolloutRun): Promise<RolloutReport> {
   const activity = options.activity ?? new ExecHealthActivity(flyClientFor(ctx));
-  const target = { relayImage: ctx.fleet.shared.relayImage, vmImage: ctx.fleet.shared.vmImage };
+  const target = await declaredImagesPinned(ctx);
   ctx.log(`fleet ${ctx.fleet.fleet}: rolling out relay ${target.relayImage}, vm ${target.vmImage}`);
   return rollout(ctx.fleet.users.map((u) => u.id), target, options, {
     log: ctx.log,

@@ -107,8 +107,13 @@ describe("a fleet of three users", () => {
     const autostop = async (user: string) => (await flyClientFor(ctx).machines.get(`ft-${user}-vm`, vmOf(user).id)).config.services?.[0]?.autostopMachines;
     expect(await autostop("alice")).toBe("suspend");
     expect(await autostop("carol")).toBe("off");
+    // The fleet resolved each tag once and gave every stack the digest: no stack has a docker
+    // provider (it would start docker's plugin on every up of every user) or asked the registry.
+    const states = await project.readStateFile();
+    expect(states).not.toContain("pulumi:providers:docker");
+    expect(await readFile(join(project.dir, "Pulumi.ft-alice.yaml"), "utf8")).toContain(`textslash:vmImage: ${v1.vm!.ref}@${v1.vm!.digest}`);
     // Secrets only ever encrypted: not in any stack's state, nor in the fleet's log.
-    expect(leakedSecrets((await project.readStateFile()) + lines.join("\n"))).toEqual([]);
+    expect(leakedSecrets(states + lines.join("\n"))).toEqual([]);
   }, 900_000);
 
   it("a second fleet up changes nothing: no write call reaches Fly", async () => {
