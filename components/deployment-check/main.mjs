@@ -3,13 +3,28 @@
 // the project folder as `node components/deployment-check/main.mjs`: polls the relay's public /health
 // until it answers 200 {"ok": true}. Exits 0 with one line on stdout, or 1 with what did not answer
 // and what to look at on stderr, which the command provider puts in the failed step's message.
+import http from "node:http";
+import https from "node:https";
 import { DEFAULT_POLL, waitUntilAnswering } from "./poll.mjs";
 import { checkSettings, parseEndpoints, viaSandboxProxy } from "./settings.mjs";
 
-/** @type {import("./poll.mjs").PollDeps["get"]} */
-async function get(url, timeoutMs) {
-  const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs), headers: { "user-agent": "textslash-deployment-check" } });
-  return { status: res.status, location: res.headers.get("location"), body: await res.text() };
+/**
+ * One GET, redirects not followed. node:http rather than fetch: fetch loads undici on first use, which
+ * doubled this process's CPU (0.12 against 0.05 CPU-s for one request), paid on every deploy.
+ * @type {import("./poll.mjs").PollDeps["get"]}
+ */
+function get(url, timeoutMs) {
+  const client = url.startsWith("https:") ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.get(url, { headers: { "user-agent": "textslash-deployment-check" }, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null, body }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
 }
 
 async function main() {

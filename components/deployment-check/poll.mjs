@@ -61,9 +61,11 @@ export function judge(answer) {
 function describeFailure(err) {
   if (!(err instanceof Error)) return String(err);
   if (err.name === "TimeoutError" || err.name === "AbortError") return "no answer (timed out)";
+  // node:http puts the system error's code on the error itself; fetch on its cause.
+  const own = /** @type {{ code?: unknown }} */ (err).code;
   const cause = /** @type {{ code?: unknown, message?: unknown } | undefined} */ (err.cause);
-  const detail = cause?.code !== undefined ? String(cause.code) : typeof cause?.message === "string" ? cause.message : "";
-  return detail ? `${err.message} (${detail})` : err.message;
+  const detail = own !== undefined ? String(own) : cause?.code !== undefined ? String(cause.code) : typeof cause?.message === "string" ? cause.message : "";
+  return detail && !err.message.includes(detail) ? `${err.message} (${detail})` : err.message;
 }
 
 export class DeploymentNotAnswering extends Error {

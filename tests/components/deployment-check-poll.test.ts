@@ -29,7 +29,8 @@ function scripted(answers: (HttpAnswer | Error)[]) {
 }
 
 const ok: HttpAnswer = { status: 200, body: '{"ok":true,"outbox":0}' };
-const dnsFailure = Object.assign(new TypeError("fetch failed"), { cause: { code: "ENOTFOUND" } });
+// As node:http rejects (main.mjs): the system error's code on the error, and in its message.
+const dnsFailure = Object.assign(new Error("getaddrinfo ENOTFOUND me-relay.fly.dev"), { code: "ENOTFOUND" });
 
 describe("judge", () => {
   it.each<[HttpAnswer, ReturnType<typeof judge>]>([
@@ -63,7 +64,7 @@ describe("waitUntilAnswering", () => {
   it("reports a network failure with its code", async () => {
     const s = scripted([dnsFailure]);
     const failure = (await waitUntilAnswering([relay], s.deps, { timeoutMs: 3_000, intervalMs: 2_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e)) as Error;
-    expect(failure.message).toContain("(last: fetch failed (ENOTFOUND))");
+    expect(failure.message).toContain("(last: getaddrinfo ENOTFOUND me-relay.fly.dev)");
   });
 });
 

@@ -84,7 +84,7 @@ describe("the deployment check command", () => {
     ips = ["private_v6"];
     const run = await runCheck({ FLY_PROXY_URL: proxyUrl, TEXTSLASH_DEPLOYMENT_CHECK_TIMEOUT_SECONDS: FAILING_WINDOW_S });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^the deployment does not answer from outside:\n- the relay's public \/health: GET http:\/\/127\.0\.0\.1:\d+\/_public\/chk-relay\/health did not answer 200 \{"ok": true\} within 12s \(last: fetch failed.*\)\. See `fly logs -a chk-relay`\.\n$/);
+    expect(run.stderr).toMatch(/^the deployment does not answer from outside:\n- the relay's public \/health: GET http:\/\/127\.0\.0\.1:\d+\/_public\/chk-relay\/health did not answer 200 \{"ok": true\} within 12s \(last: socket hang up \(ECONNRESET\)\)\. See `fly logs -a chk-relay`\.\n$/);
   });
 
   it("exits 1 with the relay's own answer when it answers something else", async () => {
