@@ -27,13 +27,32 @@ if [[ -x scripts/install-services.sh ]]; then
   bash scripts/install-services.sh
 fi
 
+# Commands started in the background, stopped with the script if it ends early: never left running.
+background=()
+trap 'rc=$?; for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done; report "$rc"' EXIT
+
+# The images the container tests run, built from this checkout with podman (needs
+# scripts/install-containers.sh; without podman this step fails with that command). They need no
+# CLI, so they build beside it: on a new machine both are cold (the Go build of the CLI took 10 min,
+# debootstrap and the two images 5.5 min, mostly downloads and disk), and one after the other they
+# added up.
+images_log=$(mktemp "${TMPDIR:-/tmp}/textslash-images-XXXXXX")
+npx tsx sandbox/images/cli.ts ensure relay vm >"$images_log" 2>&1 &
+images_pid=$!
+background+=("$images_pid")
+
 step "pulumi toolchain (built once, then cached)"
 bash scripts/toolchain.sh
 
-# The images the container tests run, built from this checkout with podman (needs
-# scripts/install-containers.sh; without podman this step fails with that command).
-step "images (built once, then again only when their inputs change)"
-npx tsx sandbox/images/cli.ts ensure relay vm
+step "images (started with the toolchain; the time here is what they took longer)"
+images_rc=0
+wait "$images_pid" || images_rc=$?
+cat "$images_log"
+rm -f "$images_log"
+if [[ $images_rc -ne 0 ]]; then
+  printf '\nfailed: the images (rc=%s); output above\n' "$images_rc" >&2
+  exit 1
+fi
 
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
@@ -57,8 +76,7 @@ else
   # vitest itself, not npx, so that $! is the runner and the trap below reaches it.
   node_modules/.bin/vitest run --project containers >"$containers_log" 2>&1 &
   containers_pid=$!
-  # Stopped with the script if it ends early: never left running. ($? kept for the report.)
-  trap 'rc=$?; kill "$containers_pid" 2>/dev/null || true; report "$rc"' EXIT
+  background+=("$containers_pid")
   tests_rc=0
   npx vitest run --project fast --project slow || tests_rc=$?
   step "container tests (started with the tests above; the time here is what they took longer)"
