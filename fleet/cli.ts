@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as automation from "@pulumi/pulumi/automation";
 import { FleetEngine } from "./engine";
+import { pinToDigest } from "./digest";
 import { FleetFileError, addUser, readFleet, readSecrets, removeUser, setSharedImages } from "./files";
 import { fleetRemove, fleetRollout, fleetUp, type FleetContext } from "./operations";
 import { TIERS, type Tier } from "./schema";
@@ -113,8 +114,12 @@ async function main(argv: string[]): Promise<number> {
       return done(report, report.removed);
     }
     case "rollout": {
-      if (v.image !== undefined || v["relay-image"] !== undefined) {
-        await setSharedImages(file, { ...(v.image ? { vmImage: v.image } : {}), ...(v["relay-image"] ? { relayImage: v["relay-image"] } : {}) });
+      const images = { ...(v.image ? { vmImage: v.image } : {}), ...(v["relay-image"] ? { relayImage: v["relay-image"] } : {}) };
+      if (Object.keys(images).length > 0) {
+        // Asked of the registry before the file changes: a tag it does not have leaves the declared images as they were.
+        const registry = (await readFleet(file)).shared.imageRegistry;
+        await Promise.all(Object.values(images).map((ref) => pinToDigest(ref, registry, () => undefined)));
+        await setSharedImages(file, images);
       }
       const ctx = await context();
       const report = await fleetRollout(ctx, {
