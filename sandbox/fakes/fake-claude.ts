@@ -1,6 +1,7 @@
 // A stand-in for the `claude` CLI in headless mode (`-p ... --output-format json [--resume id]`),
 // deterministic so tests can check what the VM did with it. Words in the prompt drive it:
 //   "sleep N"      sleep N seconds first (a stuck run)
+//   "hold:NAME"    wait until the test releases NAME (fake-claude-hold.ts), then answer
 //   "screenshot"   write a small PNG into $TEXTSLASH_IMAGES_DIR and mention its path
 //   "long N"       answer with about N characters in paragraphs
 //   "fail"         exit 2 with an error on stderr
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { randomUUID } from "node:crypto";
 import { probe, startOrphan } from "./fake-claude-probes";
+import { waitForRelease } from "./fake-claude-hold";
 
 // The smallest valid PNG (1x1, transparent).
 const tinyPng = Buffer.from(
@@ -87,6 +89,8 @@ async function main(): Promise<void> {
   const prompt = args.prompt;
   if (/\borphan\b/.test(prompt)) await startOrphan(stateDir);
   if (/\bprobe\b/.test(prompt)) probe(stateDir);
+  const hold = /\bhold:(\w+)/.exec(prompt);
+  if (hold?.[1]) await waitForRelease(stateDir, hold[1]);
   const sleep = /\bsleep (\d+(?:\.\d+)?)/.exec(prompt);
   if (sleep?.[1]) await new Promise((r) => setTimeout(r, Number(sleep[1]) * 1000));
   if (/\bfail\b/.test(prompt)) {

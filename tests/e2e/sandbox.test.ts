@@ -18,6 +18,7 @@ import { renderStatus } from "../../scripts/status/render";
 import { gatherStatus, type StatusEnvironment } from "../../scripts/status/run";
 import { SANDBOX_PHONE } from "../../sandbox/daemon/fake-values";
 import { pidAlive } from "../../sandbox/daemon/state";
+import { releaseHold } from "../../sandbox/fakes/fake-claude-hold";
 import { waitFor } from "../../sandbox/testing/wait-for";
 import { e2eSecrets, relayApp, startE2eSandbox, vmApp, type E2eSandbox } from "./sandbox-harness";
 
@@ -98,13 +99,21 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
     const vmId = machine(vmApp).id;
     await waitFor("the VM to sleep before the next message", () => machine(vmApp).state === "stopped" && !e2e.sandbox.runtime.isRunning(vmId), 30_000);
     const sentAt = Date.now();
-    expect((await send("sleep 8 then answer")).status).toBe(200);
-    // Polls status itself (each read is async, so not through waitFor) until the VM reports the task.
-    let status = await gatherStatus(statusEnv);
-    for (const deadline = Date.now() + 60_000; !("running" in status.vm.queue && status.vm.queue.running === 1); ) {
-      if (Date.now() > deadline) throw new Error(`the VM never reported a running task; last status: ${JSON.stringify(status.vm)}`);
-      await new Promise((r) => setTimeout(r, 250));
+    // The task runs until the status has seen it: with a fixed "sleep 8", a status read (a pulumi
+    // CLI run, API reads, the health probe) slower than the task on a loaded machine missed it.
+    expect((await send("hold:status then answer")).status).toBe(200);
+    // Polls status itself (each read is async, so not through waitFor) until the VM reports the task;
+    // the task is released whatever happens, so a failure here does not hold the VM for later tests.
+    let status: Awaited<ReturnType<typeof gatherStatus>>;
+    try {
       status = await gatherStatus(statusEnv);
+      for (const deadline = Date.now() + 60_000; !("running" in status.vm.queue && status.vm.queue.running === 1); ) {
+        if (Date.now() > deadline) throw new Error(`the VM never reported a running task; last status: ${JSON.stringify(status.vm)}`);
+        await new Promise((r) => setTimeout(r, 250));
+        status = await gatherStatus(statusEnv);
+      }
+    } finally {
+      releaseHold(path.join(e2e.stateDir, "fake-claude"), "status");
     }
     expect(status.vm.machine?.state).toBe("started");
     expect(status.vm.machine?.checks).toMatchObject([{ name: "health", status: "passing" }]);
@@ -112,7 +121,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
     expect(status.vm.volume?.usage).toMatchObject({ source: "service", usedBytes: expect.any(Number), totalBytes: expect.any(Number) });
     expect(status.relay.volume?.usage).toMatchObject({ source: "service" });
     expect(Date.parse(String(status.lastMessageAt))).toBeGreaterThanOrEqual(sentAt - 1000);
-    await waitFor("the reply", () => repliesTo("sleep 8 then answer").length >= 1, 60_000);
+    await waitFor("the reply", () => repliesTo("hold:status then answer").length >= 1, 60_000);
   }, 180_000);
 
   it("a relay update (its source edited, the image rebuilt) under traffic restarts the relay and loses no acknowledged message, even one still in its outbox", async () => {

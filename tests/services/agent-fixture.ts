@@ -105,7 +105,7 @@ async function sharedTempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-const fakeClaudeSources = ["fake-claude.ts", "fake-claude-probes.ts"];
+const fakeClaudeSources = ["fake-claude.ts", "fake-claude-probes.ts", "fake-claude-hold.ts"];
 let fakeClaudeJs: Promise<Map<string, string>> | undefined;
 
 /**

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { inboundParams, sendSignedWebhook, type FakeTwilio } from "../../sandbox/fakes/fake-twilio";
 import { cleanup, fake, freePort, startFakeTwilio, startRelay, startStub, startVm, tempDir, until, type RunningRelay } from "./harness";
 import { unreachableNotice } from "../../services/relay/src/app";
+import { releaseHold } from "../../sandbox/fakes/fake-claude-hold";
 
 afterEach(cleanup);
 
@@ -124,12 +125,17 @@ describe("end to end", () => {
   });
 
   it("keeps each sender's order when messages arrive while a slow task runs", async () => {
-    const { twilio, relay } = await wired();
-    for (const body of ["one sleep 1", "two", "three"]) expect((await webhook(relay, body)).status).toBe(200);
+    const { twilio, relay, vm } = await wired();
+    // The first runs until the others were taken: with a fixed "sleep 1", a loaded machine could
+    // finish it before they arrived, and the order was then never at stake.
+    expect((await webhook(relay, "one hold:one")).status).toBe(200);
+    await until(async () => (await vm?.calls())?.length === 1, 60_000, "the first task running");
+    for (const body of ["two", "three"]) expect((await webhook(relay, body)).status).toBe(200);
     expect((await webhook(relay, "other", [], fake.otherUser)).status).toBe(200);
+    releaseHold(vm?.claudeState ?? "", "one");
     await twilio.waitForMessages(4, 30_000);
     const mine = twilio.messages.filter((m) => m.to === fake.user).map((m) => m.body);
-    expect(mine).toEqual(["turn 1: one sleep 1", "turn 2: two", "turn 3: three"]);
+    expect(mine).toEqual(["turn 1: one hold:one", "turn 2: two", "turn 3: three"]);
     expect(twilio.messages.filter((m) => m.to === fake.otherUser).map((m) => m.body)).toEqual(["turn 1: other"]);
   });
 

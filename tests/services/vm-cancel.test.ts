@@ -5,6 +5,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { cleanup, drained, fake, startStub, startVm, tempDir, until } from "./harness";
 import { processAlive } from "./process-tree";
+import { releaseHold } from "../../sandbox/fakes/fake-claude-hold";
 import { cancelReply } from "../../services/vm/src/routes/cancel";
 import { queueFullReply } from "../../services/vm/src/routes/tasks";
 import { SenderQueues, type WorkResult } from "../../services/vm/src/queue";
@@ -117,13 +118,17 @@ describe("POST /cancel", () => {
     ["no sender", {}, fake.sharedToken, 400],
     ["a sender that is not a WhatsApp address", { from: "+15550001111" }, fake.sharedToken, 400],
   ])("refuses a cancel with %s", async (_name, body, token, status) => {
-    const { vm, post, cancel, started } = await setup();
-    await post(fake.user, "kept sleep 1");
+    const { vm, post, cancel, started, repliesTo } = await setup();
+    // Held until the refused cancel is answered, so the cancel meets it running (with a "sleep 1", a
+    // loaded machine could reach the cancel after the run had ended, and the test proved nothing).
+    await post(fake.user, "kept hold:kept");
     await started(1);
     expect((await cancel(body, token)).status).toBe(status);
+    releaseHold(vm.claudeState, "kept");
     await vm.queues.idle();
     // Nothing was cancelled: the task ran to its answer.
-    expect((await vm.calls()).map((c) => c.args.at(-1))).toEqual(["kept sleep 1"]);
+    expect((await vm.calls()).map((c) => c.args.at(-1))).toEqual(["kept hold:kept"]);
+    expect(await repliesTo(fake.user, 1)).toEqual(["turn 1: kept hold:kept"]);
   });
 });
 

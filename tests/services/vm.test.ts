@@ -7,6 +7,7 @@ import { cleanup, drained, fake, startStub, startVm, tempDir, until } from "./ha
 import { testAgent } from "./agent-fixture";
 import { processAlive } from "./process-tree";
 import { orphanPids } from "../../sandbox/fakes/fake-claude-probes";
+import { releaseHold } from "../../sandbox/fakes/fake-claude-hold";
 import { newConversationReply } from "../../services/vm/src/processor";
 
 afterEach(cleanup);
@@ -87,10 +88,11 @@ describe("vm", () => {
   });
 
   it("acknowledges at once but keeps the response open until the task is answered (so Fly does not auto-stop mid-run)", async () => {
-    const { relay, post } = await setup();
-    const response = await post(fake.user, "held sleep 1");
+    const { vm, relay, post } = await setup();
+    const response = await post(fake.user, "held hold:held");
     expect(response.status).toBe(202);
     expect(relay.requests).toHaveLength(0);
+    releaseHold(vm.claudeState, "held");
     const body = await response.text();
     expect(body).toBe('{"accepted":true,"duplicate":false}\n');
     expect(relay.requests).toHaveLength(1);
@@ -111,14 +113,16 @@ describe("vm", () => {
 
   it("runs one task at a time per sender in arrival order, while another sender runs alongside", async () => {
     const { vm, post, replies } = await setup();
-    // Posted back to back: the first is slow, so without the queue the later ones would overtake it.
-    for (const text of ["a1 sleep 3", "a2", "a3"]) expect((await post(fake.user, text)).status).toBe(202);
+    // Posted back to back: the first runs until released, so without the queue the later ones would overtake it.
+    for (const text of ["a1 hold:a1", "a2", "a3"]) expect((await post(fake.user, text)).status).toBe(202);
     expect((await post(fake.otherUser, "b1")).status).toBe(202);
+    // The other sender did not wait behind the running task: b1 is answered while a1 still runs.
+    // (A fixed "sleep 3" for a1 raced b1's own start on a loaded machine.)
+    expect(await replies(1)).toEqual([{ to: fake.otherUser, text: "turn 1: b1", images: [] }]);
+    releaseHold(vm.claudeState, "a1");
     const all = await replies(4);
     const forUser = all.filter((r) => r.to === fake.user).map((r) => r.text);
-    expect(forUser).toEqual(["turn 1: a1 sleep 3", "turn 2: a2", "turn 3: a3"]);
-    // The other sender did not wait behind the slow task.
-    expect(all[0]).toEqual({ to: fake.otherUser, text: "turn 1: b1", images: [] });
+    expect(forUser).toEqual(["turn 1: a1 hold:a1", "turn 2: a2", "turn 3: a3"]);
     await vm.queues.idle();
   });
 
