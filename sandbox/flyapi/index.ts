@@ -65,7 +65,7 @@ export async function startFlyApi(options: FlyApiOptions): Promise<LocalFlyApi> 
     defaultRegion: options.defaultRegion ?? "ord",
     appLifecycleMs: options.appLifecycleMs ?? 3 * (options.transitionMs ?? DEFAULT_TRANSITION_MS),
   });
-  const limiter = new RateLimiter();
+  const limiter = new RateLimiter(options.rateLimitClock);
   const requestLog = new RequestLog();
   let random = seededRandom(1);
   let execResponder: ExecResponder | undefined;

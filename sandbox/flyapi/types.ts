@@ -57,6 +57,11 @@ export interface FlyApiOptions {
    * accepted (202). Default 3 × transitionMs.
    */
   appLifecycleMs?: number;
+  /**
+   * The clock of the rate limits' token buckets, in milliseconds (default Date.now). A test that
+   * moves it only as its client waits gets the same 429s however fast the machine sends.
+   */
+  rateLimitClock?: () => number;
 }
 
 export interface RequestLogEntry {

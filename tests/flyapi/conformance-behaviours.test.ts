@@ -166,12 +166,17 @@ describe("Fly behaviours across the client and the local API", () => {
     await setup.fly.apps.create({ name: app, orgSlug: ORG });
     const machine = await setup.fly.machines.create(app, { config: machineConfig(), region: "iad" });
 
+    // The buckets' clock moves only as the client waits: which requests get a 429 does not depend on
+    // how fast this machine sends them. On the wall clock, the 14 reads below must all arrive within
+    // 800 ms (4 refills at 5/s) for any to be refused; they arrived 18-97 ms apart at load 4.5, so a
+    // machine about 8 times slower would have had none refused and failed the test.
     const sleeps: number[] = [];
     const { fly, checked } = c.client({
       retry: { maxAttempts: 6, maxTotalMs: 20_000 },
       sleep: (ms) => {
         sleeps.push(ms);
-        return new Promise((resolve) => setTimeout(resolve, ms));
+        c.advanceRateLimitClock(ms);
+        return Promise.resolve();
       },
     });
     c.api.setRateLimits(true);

@@ -42,6 +42,8 @@ export interface Conformance {
   client(options?: Partial<FlyClientOptions>): { fly: FlyClient; checked: ValidatingFetch };
   /** Fails the test with every violation any client of this suite has seen so far, then forgets them. */
   expectConformant(): void;
+  /** Moves the clock of the API's rate limits, which stands still otherwise (FlyApiOptions.rateLimitClock). */
+  advanceRateLimitClock(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,8 @@ export async function startConformance(): Promise<Conformance> {
   const requests: FlyOpenApi = loadFlyOpenApi(undefined, { clientForms: true, rejectUnknownFields: true });
   const responses: FlyOpenApi = loadFlyOpenApi(undefined, { rejectUnknownFields: true });
   const apiLog: string[] = [];
-  const api = await startFlyApi({ port: 0, token: FLY_TOKEN, log: (line) => apiLog.push(line) });
+  let rateLimitNow = 0;
+  const api = await startFlyApi({ port: 0, token: FLY_TOKEN, log: (line) => apiLog.push(line), rateLimitClock: () => rateLimitNow });
   const all: ValidatingFetch[] = [];
   return {
     api,
@@ -63,6 +66,9 @@ export async function startConformance(): Promise<Conformance> {
     expectConformant() {
       const violations = all.flatMap((c) => c.violations.splice(0));
       expect(violations, "requests/responses that break Fly's OpenAPI document").toEqual([]);
+    },
+    advanceRateLimitClock(ms) {
+      rateLimitNow += ms;
     },
     close: () => api.close(),
   };
