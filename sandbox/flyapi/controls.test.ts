@@ -116,12 +116,15 @@ describe("faults", () => {
     for (let i = 0; i < 20; i++) again.push((await raw(h.api, "GET", "/v1/apps/fault-app")).status);
     expect(again).toEqual(first);
 
-    const faults = await raw(h.api, "POST", "/__sandbox/faults", { body: { slowStartMs: 800, failingChecks: { web: "connection refused" } } });
+    // The machine must still be starting when read: 3 s for the create's answer and a few reads to this
+    // process's own server (each tens of ms at load 4.5; 800 ms left a machine some 10 times slower short).
+    const faults = await raw(h.api, "POST", "/__sandbox/faults", { body: { slowStartMs: 3000, failingChecks: { web: "connection refused" } } });
     expect(faults.status).toBe(200);
     const m = await h.fly.machines.create("fault-app", { config: { image: "demo:1", checks: { web: { type: "http", port: 8080, path: "/" }, db: { type: "tcp", port: 5432 } } } });
-    await new Promise((r) => setTimeout(r, 150));
-    expect((await h.fly.machines.get("fault-app", m.id)).state).toBe("starting");
-    await h.fly.machines.wait("fault-app", m.id, { state: "started", timeoutSeconds: 5 });
+    let state = (await h.fly.machines.get("fault-app", m.id)).state;
+    while (state === "created") state = (await h.fly.machines.get("fault-app", m.id)).state;
+    expect(state).toBe("starting");
+    await h.fly.machines.wait("fault-app", m.id, { state: "started", timeoutSeconds: 10 });
     const checks = (await h.fly.machines.get("fault-app", m.id)).checks;
     expect(checks).toContainEqual(expect.objectContaining({ name: "web", status: "critical", output: "connection refused" }));
     expect(checks).toContainEqual(expect.objectContaining({ name: "db", status: "passing" }));

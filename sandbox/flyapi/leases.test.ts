@@ -43,11 +43,15 @@ describe("leases", () => {
     h = await startHarness();
     await h.fly.apps.create({ name: "lease-app", orgSlug: "personal" });
     const m = await h.fly.machines.create("lease-app", { config: { image: "demo:1" }, skipLaunch: true });
-    const res = await raw(h.api, "POST", `/v1/apps/lease-app/machines/${m.id}/lease?ttl=1`);
+    // The start below must meet the lease still held: 3 s for two requests to this process's own
+    // server (50 ms at load 4.5). With ?ttl=1 a machine some 20 times slower would have seen it expire.
+    const res = await raw(h.api, "POST", `/v1/apps/lease-app/machines/${m.id}/lease?ttl=3`);
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ status: "success", data: { nonce: expect.any(String), expires_at: expect.any(Number) } });
     expect(await statusOf(h.fly.machines.start("lease-app", m.id))).toBe(409);
-    await new Promise((r) => setTimeout(r, 1100));
+    // Until the lease has expired however long the above took (expires_at is rounded down to whole seconds).
+    const expired = ((res.json as { data: { expires_at: number } }).data.expires_at + 1) * 1000 + 50;
+    await new Promise((r) => setTimeout(r, Math.max(0, expired - Date.now())));
     await h.fly.machines.start("lease-app", m.id);
     await h.fly.machines.wait("lease-app", m.id, { state: "started", timeoutSeconds: 5 });
   });
