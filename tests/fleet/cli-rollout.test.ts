@@ -3,8 +3,6 @@
 // The CLI runs as a user runs it (`npm run fleet` is `tsx fleet/cli.ts`); the registry is a local
 // HTTP server answering the manifest HEAD with 404, as a Docker registry does for an unknown tag.
 import { execFile } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,24 +10,20 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_ACCOUNT_SID } from "../../sandbox/daemon/fake-values";
 import { repoRoot } from "../engine/harness";
+import { startLocalHttp, type LocalHttp } from "../support/local-http";
 
 describe("fleet rollout --image", () => {
-  let server: Server;
+  let registry: LocalHttp;
   let host: string;
   let dir: string;
-  const asked: string[] = [];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      asked.push(`${req.method} ${req.url}`);
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
-    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    registry = await startLocalHttp((_req, res) => res.writeHead(404).end());
+    host = registry.host;
     dir = await mkdtemp(join(tmpdir(), "fleet-cli-"));
   });
   afterAll(async () => {
-    await new Promise<void>((done) => server.close(() => done()));
+    await registry.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -57,7 +51,7 @@ describe("fleet rollout --image", () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`fleet: cannot resolve ${host}/acme/vm:9.9.9 to a digest: HEAD http://${host}/v2/acme/vm/manifests/9.9.9 answered 404. Check that the image is pushed`);
-    expect(asked).toEqual(["HEAD /v2/acme/vm/manifests/9.9.9"]);
+    expect(registry.asked).toEqual(["HEAD /v2/acme/vm/manifests/9.9.9"]);
     expect(await readFile(file, "utf8")).toBe(text);
   }, 150_000);
 });

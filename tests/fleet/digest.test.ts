@@ -1,30 +1,27 @@
 // The fleet pins each declared image to a digest once per command (fleet/digest.ts). Against a
 // local HTTP server answering as a registry does (Docker Registry HTTP API V2: HEAD
 // /v2/<name>/manifests/<tag> with Docker-Content-Digest; 401 when it wants a login).
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pinToDigest } from "../../fleet/digest";
+import { startLocalHttp, type LocalHttp } from "../support/local-http";
 
 const digest = `sha256:${"e".repeat(64)}`;
 
 describe("pinToDigest", () => {
-  let server: Server;
+  let registry: LocalHttp;
   let host: string;
-  const asked: string[] = [];
+  let asked: string[];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      asked.push(`${req.method} ${req.url}`);
+    registry = await startLocalHttp((req, res) => {
       if (req.url === "/v2/acme/vm/manifests/1.0") res.writeHead(200, { "Docker-Content-Digest": digest });
       else if (req.url?.startsWith("/v2/private/")) res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="http://example.invalid/token"' });
       else res.writeHead(404);
       res.end();
     });
-    await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
-    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ host, asked } = registry);
   });
-  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+  afterAll(() => registry.close());
 
   it("keeps the tag and adds the digest the registry gives for it (one HEAD)", async () => {
     asked.length = 0;
