@@ -37,8 +37,29 @@ export interface PodmanOptions {
   input?: string;
 }
 
+/**
+ * Runs `run` again (up to three times in all) when a `podman build` fails with "layer not known":
+ * podman 4.3's storage lets a build race a concurrent `podman rmi` of another image, which can remove
+ * a layer the build has just made before an image refers to it (containers/podman#18659,
+ * containers/buildah#5674). Tests, the sandbox and the docker stand-in build and remove images at
+ * once, each its own, so every build goes through here. Any other failure is thrown at once.
+ */
+export async function retryingLayerRace<T>(args: string[], run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (args[0] !== "build" || attempt >= 3 || !/layer not known/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
 /** Runs `podman <args>`; resolves with stdout, rejects with the command and the end of stderr. */
-export async function podman(args: string[], options: PodmanOptions = {}): Promise<string> {
+export function podman(args: string[], options: PodmanOptions = {}): Promise<string> {
+  return retryingLayerRace(args, () => podmanOnce(args, options));
+}
+
+async function podmanOnce(args: string[], options: PodmanOptions): Promise<string> {
   await requirePodman();
   return new Promise((resolve, reject) => {
     const child = execFile("podman", args, {
@@ -67,7 +88,11 @@ export async function podmanOk(args: string[]): Promise<boolean> {
  * A long podman command (a build) with its output appended to `logFile`; on failure the error
  * carries the last lines of that output and the log's path.
  */
-export async function podmanLogged(args: string[], logFile: string, env: Record<string, string> = {}): Promise<void> {
+export function podmanLogged(args: string[], logFile: string, env: Record<string, string> = {}): Promise<void> {
+  return retryingLayerRace(args, () => podmanLoggedOnce(args, logFile, env));
+}
+
+async function podmanLoggedOnce(args: string[], logFile: string, env: Record<string, string>): Promise<void> {
   await requirePodman();
   const log = createWriteStream(logFile, { flags: "a" });
   let tail = "";

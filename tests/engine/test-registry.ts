@@ -30,23 +30,6 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/**
- * `podman <args>` for a build, again (up to three times) when it fails with "layer not known": podman's
- * storage lets a build race a concurrent `podman rmi` of another image, which can remove a layer the
- * build has just made before an image refers to it (containers/podman#18659, containers/buildah#5674).
- * Engine, image and container tests build and remove images at the same time, each its own.
- */
-async function buildRetryingLayerRace(args: string[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await podman(args, { timeoutMs: 300_000 });
-      return;
-    } catch (err) {
-      if (attempt >= 3 || !/layer not known/i.test(String((err as Error).message))) throw err;
-    }
-  }
-}
-
 /** A registry of its own, or `sharedUrl` (the run's, tests/support/shared-registry.ts), which it leaves running. */
 export async function startTestRegistry(sharedUrl?: string): Promise<TestRegistry> {
   await requirePodman();
@@ -71,7 +54,7 @@ export async function startTestRegistry(sharedUrl?: string): Promise<TestRegistr
       await writeFile(path.join(context, "marker"), `${name}:${tag} #${count} ${Date.now()}\n`);
       const ref = `${registry.host}/${name}:${tag}`;
       const localTag = `localhost/engine-test-${path.basename(dir).toLowerCase()}-${count}:latest`;
-      await buildRetryingLayerRace(["build", "--quiet", "--format", "docker", "-t", localTag, context]);
+      await podman(["build", "--quiet", "--format", "docker", "-t", localTag, context], { timeoutMs: 300_000 });
       localTags.push(localTag);
       const digestFile = path.join(context, "digest");
       await podman(["push", "--quiet", "--tls-verify=false", "--format", "v2s2", "--digestfile", digestFile, localTag, `docker://${ref}`], { timeoutMs: 300_000 });
