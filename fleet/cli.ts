@@ -6,9 +6,10 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as automation from "@pulumi/pulumi/automation";
 import { FleetEngine } from "./engine";
-import { pinToDigest } from "./digest";
 import { FleetFileError, addUser, readFleet, readSecrets, removeUser, setSharedImages } from "./files";
+import { pinToDigest } from "./digest";
 import { fleetRemove, fleetRollout, fleetUp, type FleetContext } from "./operations";
+import type { Images } from "./rollout";
 import { TIERS, type Tier } from "./schema";
 import { fleetStatus, renderFleetStatus } from "./status";
 
@@ -115,14 +116,16 @@ async function main(argv: string[]): Promise<number> {
     }
     case "rollout": {
       const images = { ...(v.image ? { vmImage: v.image } : {}), ...(v["relay-image"] ? { relayImage: v["relay-image"] } : {}) };
+      const pinned: Partial<Images> = {};
       if (Object.keys(images).length > 0) {
         // Asked of the registry before the file changes: a tag it does not have leaves the declared images as they were.
         const registry = (await readFleet(file)).shared.imageRegistry;
-        await Promise.all(Object.values(images).map((ref) => pinToDigest(ref, registry, () => undefined)));
+        for (const [key, ref] of Object.entries(images) as [keyof Images, string][]) pinned[key] = await pinToDigest(ref, registry, log);
         await setSharedImages(file, images);
       }
       const ctx = await context();
       const report = await fleetRollout(ctx, {
+        pinned,
         waveSize: whole("wave-size", v["wave-size"], 1),
         canary: whole("canary", v.canary, 0),
         maxFailures: whole("max-failures", v["max-failures"], 0),

@@ -33,9 +33,10 @@ export function flyClientFor(ctx: Pick<FleetContext, "engine" | "fleet">): FlyCl
 }
 
 /** The fleet file's images, each pinned to the digest its tag names now (fleet/digest.ts, pinToDigest). */
-async function declaredImagesPinned(ctx: FleetContext): Promise<Images> {
-  const { relayImage, vmImage, imageRegistry } = ctx.fleet.shared;
-  const [relay, vm] = await Promise.all([pinToDigest(relayImage, imageRegistry, ctx.log), pinToDigest(vmImage, imageRegistry, ctx.log)]);
+export async function pinnedImages(shared: FleetFile["shared"], log: (line: string) => void, already: Partial<Images> = {}): Promise<Images> {
+  const { relayImage, vmImage, imageRegistry } = shared;
+  const pin = (ref: string, pinned: string | undefined) => (pinned !== undefined ? Promise.resolve(pinned) : pinToDigest(ref, imageRegistry, log));
+  const [relay, vm] = await Promise.all([pin(relayImage, already.relayImage), pin(vmImage, already.vmImage)]);
   return { relayImage: relay, vmImage: vm };
 }
 
@@ -77,7 +78,7 @@ export async function fleetUp(ctx: FleetContext, only?: string[]): Promise<UpRep
   ctx.log(`fleet ${ctx.fleet.fleet}: converging ${ids.length} user(s), ${ctx.concurrency} at a time`);
   // Resolved once, on the first new stack: every user this run starts runs the same images.
   let pinned: Promise<Images> | undefined;
-  const images = () => (pinned ??= declaredImagesPinned(ctx));
+  const images = () => (pinned ??= pinnedImages(ctx.fleet.shared, ctx.log));
   const users = await pool(ids, ctx.concurrency, (id) => upUser(ctx, id, images));
   const declared = new Set(ctx.fleet.users.map((u) => stackNameOf(ctx.fleet.fleet, u.id)));
   const undeclared = (await ctx.engine.stackNames()).filter((s) => s.startsWith(`${ctx.fleet.fleet}-`) && !declared.has(s));
@@ -127,11 +128,13 @@ export async function fleetRemove(ctx: FleetContext, userId: string, allowDataLo
 export interface RolloutRun extends RolloutOptions {
   /** Default: the machines API behind ExecHealthActivity. */
   activity?: VmActivity;
+  /** Declared images already pinned (`rollout --image` pins the new one before writing the file); the rest are pinned here. */
+  pinned?: Partial<Images>;
 }
 
 export async function fleetRollout(ctx: FleetContext, options: RolloutRun): Promise<RolloutReport> {
   const activity = options.activity ?? new ExecHealthActivity(flyClientFor(ctx));
-  const target = await declaredImagesPinned(ctx);
+  const target = await pinnedImages(ctx.fleet.shared, ctx.log, options.pinned);
   ctx.log(`fleet ${ctx.fleet.fleet}: rolling out relay ${target.relayImage}, vm ${target.vmImage}`);
   return rollout(ctx.fleet.users.map((u) => u.id), target, options, {
     log: ctx.log,
