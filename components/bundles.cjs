@@ -113,7 +113,7 @@ function program(root) {
   return load(root, "program");
 }
 
-module.exports = { build, provider, program, staleness, OUT, BUNDLES };
+module.exports = { build, load, provider, program, staleness, OUT, BUNDLES };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "..");

@@ -13,7 +13,10 @@
 // @pulumi/pulumi's runtime (closure serialization, the TypeScript compiler's parser, source maps)
 // and google-protobuf's message classes. Measured in docs/deploy-benchmarks.md.
 "use strict";
+// First, so that grpc-js, protobufjs and the providers' bundle load from Node's compile cache.
+const { flushCompileCache } = require("../compile-cache.cjs");
 const grpc = require("@grpc/grpc-js");
+const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const { requests, responses, initFailedStatus, DiffChanges } = require("./wire.cjs");
@@ -265,6 +268,23 @@ async function serve() {
   return { server, port };
 }
 
+/**
+ * Loads what the first Check would load, the project's providers bundle (zod and the Fly client,
+ * 0.1-0.3 s), while the engine is still busy elsewhere: it starts a stack's plugins one after
+ * another and configures each before it asks this one anything. The bundle loader keeps one copy per
+ * process, which the `__provider` texts then find loaded (components/bundles.cjs, the same path they
+ * require). A failure here is left to that first Check, which loads again and reports it.
+ */
+function preloadProviders() {
+  const loader = path.join(process.cwd(), "components", "bundles.cjs");
+  try {
+    if (fs.existsSync(loader)) require(loader).load(process.cwd(), "providers");
+  } catch {
+    // reported by the Check that needs the bundle
+  }
+  flushCompileCache();
+}
+
 module.exports = { serve, definition };
 
 if (require.main === module) {
@@ -273,5 +293,8 @@ if (require.main === module) {
     console.error("fatal: Missing <engine> address");
     process.exit(-1);
   }
-  serve().then(({ port }) => console.log(port.toString()), uncaughtHandler);
+  serve().then(({ port }) => {
+    console.log(port.toString());
+    setImmediate(preloadProviders);
+  }, uncaughtHandler);
 }

@@ -2,8 +2,9 @@
 // the same CLI, backend kind and Node, run in pairs (alternating which goes first) so the ratios
 // hold on a shared machine. Prints a table with each goal of issue 20 (items 1 and 2):
 // - no-op `up` and `preview` ≤ 1.5× the floor, with warm caches and with cold ones (the floor with
-//   an empty ts-node cache, as in CI or Pulumi Deployments; textslash with no compiled bundles, as
-//   after an edit or a pull: each run compiles the program and the providers first);
+//   an empty ts-node cache, as in CI or Pulumi Deployments; textslash with no compiled bundles and
+//   no Node compile cache, as after an edit or a pull: each run compiles the program and the
+//   providers first);
 // - a fresh `up` ≤ the floor + 1.2× the API critical path, and that path step by step, against the
 //   local Fly API with Fly-like latency (150 ms a call, 2 s machine start).
 // Run: npm run bench:deploy -- [--rounds 3] [--only fresh,noop,preview,cold] [--latency 150] [--slow-start 2000] [--timeline]
@@ -133,9 +134,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const warm = async () => ({});
   // Cold: the floor's TypeScript with a fresh ts-node cache; textslash's program and providers
-  // with no bundle built (components/bundles.cjs compiles them in the run).
+  // with no bundle built (components/bundles.cjs compiles them in the run) and no Node compile
+  // cache (components/compile-cache.cjs), as in a fresh checkout before anything ran.
   const cold = async () => {
     await rm(join(ws.dir("textslash"), "dist"), { recursive: true, force: true });
+    await rm(join(ws.dir("textslash"), "node_modules", ".cache", "textslash-compile-cache"), { recursive: true, force: true });
     return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
   };
   try {

@@ -18,7 +18,7 @@ const project = parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) 
 const entryPoint = (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { main: string }).main;
 
 /** Runs the program's entry point under mocks; returns what it registered and which modules it loaded. */
-function runEntryPoint(): { registered: string[]; outputs: string[]; typescript: string[] } {
+function runEntryPoint(): { registered: string[]; outputs: string[]; typescript: string[]; automation: string[] } {
   const config = stackConfig("unit", { registry: "registry.example.test", relay: "registry.example.test/textslash-relay:v1", vm: "registry.example.test/textslash-vm:v1" });
   const env = {
     ...process.env,
@@ -29,7 +29,7 @@ function runEntryPoint(): { registered: string[]; outputs: string[]; typescript:
   // program's entry point defers TypeScript before @pulumi/pulumi is first loaded; the mocks need
   // @pulumi/pulumi earlier here, so the deferral comes first.
   const script = `
-    require(${JSON.stringify(path.join(repoRoot, "components", "lazy-typescript.cjs"))}).deferTypeScript(${JSON.stringify(repoRoot)});
+    require(${JSON.stringify(path.join(repoRoot, "components", "lazy-modules.cjs"))}).deferUnusedSdkParts(${JSON.stringify(repoRoot)});
     const pulumi = require("@pulumi/pulumi");
     const registered = [];
     pulumi.runtime.setMocks({
@@ -43,7 +43,9 @@ function runEntryPoint(): { registered: string[]; outputs: string[]; typescript:
       if (!done() && Date.now() < deadline) return;
       clearInterval(poll);
       const typescript = Object.keys(require.cache).filter((m) => /[\\\\/](typescript|ts-node[^\\\\/]*)[\\\\/]/.test(m));
-      console.log(JSON.stringify({ registered, outputs: Object.keys(outputs), typescript }));
+      // The Automation API's modules (its index is the deferring stand-in until first use).
+      const automation = Object.keys(require.cache).filter((m) => /[\\\\/]automation[\\\\/](?!index\\.js$)/.test(m));
+      console.log(JSON.stringify({ registered, outputs: Object.keys(outputs), typescript, automation }));
     }, 50);`;
   const result = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 });
   if (result.status !== 0) throw new Error(`the program's entry point failed (${result.status}):\n${result.stderr}`);
@@ -60,10 +62,20 @@ describe("the program a deploy runs", () => {
     expect(existsSync(path.join(repoRoot, entryPoint))).toBe(true);
   });
 
-  it("declares the whole stack and exports its outputs without loading a TypeScript compiler", () => {
+  it("runs with Node's compile cache on from the process's first module (Pulumi.yaml nodeargs)", () => {
+    const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    expect(nodeargs).toEqual(["--require", "./components/compile-cache.cjs"]);
+    // As the language host starts the program: node <nodeargs> …, in the project folder.
+    const result = spawnSync(process.execPath, [...nodeargs, "-e", 'console.log(require("node:module").getCompileCacheDir())'], { cwd: repoRoot, encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toMatch(new RegExp(`^${path.join(repoRoot, "node_modules", ".cache", "textslash-compile-cache")}`));
+  });
+
+  it("declares the whole stack and exports its outputs without loading a TypeScript compiler or the Automation API", () => {
     const run = runEntryPoint();
     expect(run.registered).toEqual(expect.arrayContaining(["textslash", "relay-app", "vm-app", "vm-volume", "textslash-data-loss-guard", "textslash-deployment-check"]));
     expect(run.outputs.sort()).toEqual(["monthlyCostEstimate", "nextSteps", "relayApp", "relayMachineId", "relayUrl", "vmApp", "vmMachineId", "webhookUrl"]);
     expect(run.typescript).toEqual([]);
+    expect(run.automation).toEqual([]);
   });
 });
