@@ -108,12 +108,21 @@ function provider(root, name) {
   return get();
 }
 
+/**
+ * Loads the providers bundle under `root` and initialises the providers every stack calls (its
+ * `preload` list): what a provider process's first calls would otherwise do, done ahead of them.
+ */
+function preload(root) {
+  const mod = load(root, "providers");
+  for (const name of mod.preload || []) mod.providers[name]();
+}
+
 /** Runs the program (index.ts, compiled) under `root`; returns its exports, the stack's outputs. */
 function program(root) {
   return load(root, "program");
 }
 
-module.exports = { build, load, provider, program, staleness, OUT, BUNDLES };
+module.exports = { build, preload, provider, program, staleness, OUT, BUNDLES };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "..");

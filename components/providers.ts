@@ -14,3 +14,10 @@ export const providers: Record<ProviderName, () => object> = {
   webhookProvider: () => (require("./twilio/webhook") as typeof import("./twilio/webhook")).webhookProvider,
   guardProvider: () => (require("./data-loss-guard-provider") as typeof import("./data-loss-guard-provider")).guardProvider,
 };
+
+/**
+ * The providers every stack calls (the Twilio webhook's only when it is configured): the provider
+ * host initialises these while the engine is still starting the stack's other plugins
+ * (bundles.cjs preload, components/provider-host/host.cjs), rather than in its first Check.
+ */
+export const preload: ProviderName[] = ["appProvider", "volumeProvider", "secretsProvider", "ipProvider", "machineProvider", "guardProvider"];

@@ -133,6 +133,7 @@ function service() {
         next[k] = v && typeof v === "object" && v[specialSigKey] === specialSecretSig ? v.value : v;
       }
       config = next;
+      setImmediate(preloadProviders); // after this answer has gone out
       return {};
     }),
     Invoke: (call, callback) => callback(new Error(`unknown function ${call.request.tok || ""}`), null),
@@ -269,16 +270,20 @@ async function serve() {
 }
 
 /**
- * Loads what the first Check would load, the project's providers bundle (zod and the Fly client,
- * 0.1-0.3 s), while the engine is still busy elsewhere: it starts a stack's plugins one after
- * another and configures each before it asks this one anything. The bundle loader keeps one copy per
- * process, which the `__provider` texts then find loaded (components/bundles.cjs, the same path they
- * require). A failure here is left to that first Check, which loads again and reports it.
+ * Loads what the first Check would load, the project's providers (their bundle, zod and the Fly
+ * client: 0.1-0.2 s), once this host is configured: the engine asks nothing more of it until a
+ * resource registers, and meanwhile often starts the stack's other plugins, one after another. The
+ * bundle loader keeps one copy per process, which the `__provider` texts then find loaded
+ * (components/bundles.cjs, the same path they require). A failure here is left to that first
+ * Check, which loads again and reports it.
  */
+let preloaded = false;
 function preloadProviders() {
+  if (preloaded) return;
+  preloaded = true;
   const loader = path.join(process.cwd(), "components", "bundles.cjs");
   try {
-    if (fs.existsSync(loader)) require(loader).load(process.cwd(), "providers");
+    if (fs.existsSync(loader)) require(loader).preload(process.cwd());
   } catch {
     // reported by the Check that needs the bundle
   }
@@ -293,8 +298,5 @@ if (require.main === module) {
     console.error("fatal: Missing <engine> address");
     process.exit(-1);
   }
-  serve().then(({ port }) => {
-    console.log(port.toString());
-    setImmediate(preloadProviders);
-  }, uncaughtHandler);
+  serve().then(({ port }) => console.log(port.toString()), uncaughtHandler);
 }

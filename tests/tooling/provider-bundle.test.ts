@@ -58,4 +58,15 @@ describe("the provider bundle", () => {
     const script = `const m = { exports: {} }; new Function("exports", "require", "module", ${JSON.stringify(text)})(m.exports, require, m); console.log(typeof m.exports.handler().create)`;
     expect(node(script)).toBe("function");
   });
+
+  it("preload initialises every Fly provider ahead of the first call (the provider host's warm-up), and not the Twilio one", () => {
+    // The providers' modules are lazy inside the bundle, so loading the file alone leaves zod and the
+    // Fly client unloaded; preload must run each listed provider's initialiser.
+    const loaded = (after: string) =>
+      node(`${loader} ${after} console.log(JSON.stringify(Object.keys(require.cache).filter((m) => /[\\\\/]zod[\\\\/]/.test(m)).length > 0))`);
+    expect(loaded(`b.preload; require("./dist/providers.js");`)).toBe("false");
+    expect(loaded("b.preload(process.cwd());")).toBe("true");
+    const listed = node(`${loader} b.preload(process.cwd()); console.log(JSON.stringify(require("./dist/providers.js").preload))`);
+    expect(JSON.parse(listed)).toEqual(["appProvider", "volumeProvider", "secretsProvider", "ipProvider", "machineProvider", "guardProvider"]);
+  });
 });
