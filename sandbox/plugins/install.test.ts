@@ -25,4 +25,12 @@ describe("stand-in bundles", () => {
     expect(code).toMatch(/require\("@grpc\/grpc-js"\)/);
     expect(code).not.toMatch(/node_modules\/@grpc/);
   });
+
+  it("turns Node's compile cache on before its first require, and stays strict-mode code", async () => {
+    const bundle = await bundleStandIn("random");
+    const lines = (await readFile(bundle, "utf8")).split("\n");
+    expect(lines[0]).toBe('"use strict";');
+    expect(lines[1]).toContain("enableCompileCache");
+    expect(lines.findIndex((l) => /require\("@grpc\/grpc-js"\)/.test(l))).toBeGreaterThan(1);
+  });
 });

@@ -52,6 +52,10 @@ export async function bundleStandIn(name: StandInName): Promise<string> {
     target: "node22",
     format: "cjs",
     packages: "external",
+    // Before the bundle's first require (and after its "use strict", which must stay first):
+    // grpc-js and the SDK's protobuf stubs then load from Node's compile cache, beside the
+    // program's (components/compile-cache.cjs); serve.ts writes it.
+    banner: { js: '"use strict";\nrequire("node:module").enableCompileCache?.(require("node:path").join(__dirname, "..", "textslash-compile-cache"));' },
     plugins: [sourceLocation],
     write: false,
     logLevel: "silent",

@@ -7,6 +7,7 @@
 // the detailed diff of its answer. Configure answers acceptSecrets and supportsPreview as the real
 // provider does.
 import * as grpc from "@grpc/grpc-js";
+import nodeModule from "node:module";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
@@ -139,4 +140,7 @@ export async function serve(provider: StandInProvider, args: string[]): Promise<
   );
   // The engine reads the port from the first line of stdout.
   process.stdout.write(`${port}\n`);
+  // The launcher turned Node's compile cache on (install.ts); Node writes it at a normal exit only,
+  // and the engine ends plugins with SIGKILL.
+  setImmediate(() => nodeModule.flushCompileCache?.());
 }
