@@ -133,7 +133,9 @@ function service() {
         next[k] = v && typeof v === "object" && v[specialSigKey] === specialSecretSig ? v.value : v;
       }
       config = next;
-      setImmediate(preloadProviders); // after this answer has gone out
+      // Once this answer has gone out: grpc-js hands it to http2, which sends from the event loop's
+      // next check phase, so a setImmediate here could still run first and hold the answer back.
+      setTimeout(preloadProviders, 0);
       return {};
     }),
     Invoke: (call, callback) => callback(new Error(`unknown function ${call.request.tok || ""}`), null),

@@ -1,55 +1,75 @@
-// Prints where a fresh `up` and a no-op `up` of the textslash program spend their time, from the
-// engine's own log (`-v=9 --logflow`): plugin launches and the first RPCs each plugin answers.
+// Where a fresh `up` and a no-op `up` of the textslash program spend their time, read from the
+// engine's own log (`-v=9 --logflow`, Pulumi's JSON log file in the temp folder): when each plugin
+// is launched and first answers, when each resource registers, and the provider calls around them,
+// in milliseconds from the CLI's start. Not a benchmark (the verbose log slows every run); it is how
+// docs/deploy-benchmarks.md finds what lies between a run's start and its first API call.
+// Run: npm run bench:deploy-timeline -- [--latency 150] [--slow-start 2000]
 import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { benchWorkspace } from "./lib/workspace";
 
-async function newestGlog(since: number): Promise<string> {
-  const dir = tmpdir();
-  const names = (await readdir(dir)).filter((n) => /^pulumi\..*INFO/.test(n));
-  let best: { file: string; m: number } | undefined;
-  for (const n of names) {
-    const m = (await stat(path.join(dir, n))).mtimeMs;
-    if (m >= since && (!best || m > best.m)) best = { file: path.join(dir, n), m };
-  }
-  if (!best) throw new Error("no glog file");
-  return best.file;
-}
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+};
+const latencyMs = Number(arg("latency", "150"));
+const slowStartMs = Number(arg("slow-start", "2000"));
 
-const interesting = /[Ll]aunching plugin|plugin .*port|Provider\[[^\]]*\]\.(Check|CheckConfig|Configure|Create|Invoke|GetPluginInfo)\(|ResourceMonitor.RegisterResource received|registered default provider|Run\(|Language runtime|program finished|Deployment|SnapshotManager: saving|Killing|killing plugin|closing/;
+/** The engine's log lines worth a row: plugins, registrations, provider calls (not their answers). */
+const interesting =
+  /[Ll]aunching plugin|GetPluginInfo\(\) executing|\.(CheckConfig|Configure|Check|Create|Update|Invoke)\(.*executing|ResourceMonitor\.RegisterResource received|langhost\[nodejs\]\.Run|killing plugin/;
+
+/** The newest Pulumi log file written since `since` (the CLI names it pulumi.<host>.<user>.log.INFO.*). */
+async function newestLog(since: number): Promise<string> {
+  let newest: { file: string; mtime: number } | undefined;
+  for (const name of (await readdir(tmpdir())).filter((n) => /^pulumi\..*INFO/.test(n))) {
+    const file = path.join(tmpdir(), name);
+    const { mtimeMs } = await stat(file);
+    if (mtimeMs >= since && (!newest || mtimeMs > newest.mtime)) newest = { file, mtime: mtimeMs };
+  }
+  if (!newest) throw new Error(`no Pulumi log file in ${tmpdir()} since the run started`);
+  return newest.file;
+}
 
 async function show(label: string, run: () => Promise<unknown>): Promise<void> {
   const since = Date.now() - 1000;
-  const t0 = Date.now();
+  const started = Date.now();
   await run();
-  console.log(`\n== ${label}: ${Date.now() - t0} ms`);
-  const lines = (await readFile(await newestGlog(since), "utf8")).split("\n");
+  console.log(`\n== ${label}: ${Date.now() - started} ms`);
   let first: number | undefined;
-  for (const line of lines) {
+  for (const line of (await readFile(await newestLog(since), "utf8")).split("\n")) {
     let entry: { time?: string; msg?: string };
     try {
-      entry = JSON.parse(line) as { time?: string; msg?: string };
+      entry = JSON.parse(line) as typeof entry;
     } catch {
       continue;
     }
     if (!entry.time || !entry.msg) continue;
-    const t = Date.parse(entry.time) + Number(/\.\d{3}(\d{3})/.exec(entry.time)?.[1] ?? 0) / 1000;
-    first ??= t;
-    if (interesting.test(entry.msg)) console.log(`${String(Math.round(t - first)).padStart(6)}  ${entry.msg.slice(0, 170)}`);
+    const ms = Date.parse(entry.time) + Number(/\.\d{3}(\d{3})/.exec(entry.time)?.[1] ?? 0) / 1000;
+    first ??= ms;
+    if (interesting.test(entry.msg)) console.log(`${String(Math.round(ms - first)).padStart(6)}  ${entry.msg.slice(0, 170)}`);
   }
 }
 
 async function main(): Promise<void> {
   const ws = await benchWorkspace();
   try {
-    await ws.createStack("textslash", "tl1");
-    const args = ["--stack", "tl1", "-v=9", "--logflow"];
-    await show("fresh up", () => ws.pulumi("textslash", ["up", "--yes", "--skip-preview", ...args]));
-    await show("no-op up", () => ws.pulumi("textslash", ["up", "--yes", "--skip-preview", ...args]));
+    await ws.createStack("textslash", "timeline");
+    const args = ["up", "--yes", "--skip-preview", "--stack", "timeline", "-v=9", "--logflow"];
+    // One up first, so the timed ones find the bundles built and the caches warm.
+    await ws.createStack("textslash", "timeline-warmup");
+    await ws.pulumi("textslash", ["up", "--yes", "--skip-preview", "--stack", "timeline-warmup"]);
+    ws.api.setFaults({ latencyMs, slowStartMs });
+    await show(`fresh up (${latencyMs} ms per API call, ${slowStartMs} ms machine start)`, () => ws.pulumi("textslash", args));
+    ws.api.setFaults({});
+    await show("no-op up", () => ws.pulumi("textslash", args));
   } finally {
     await ws.close();
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
