@@ -13,7 +13,6 @@ const path = require("node:path");
 const root = path.resolve(__dirname, "..");
 const directory = path.join(root, "node_modules", ".cache", "textslash-compile-cache");
 
-
 /**
  * Writes what was compiled so far. Node writes the cache at a normal exit only, and the engine ends
  * plugin processes with SIGKILL, so a plugin calls this once it has loaded what it needs.
