@@ -2,6 +2,8 @@
 // the URL Twilio was configured with (twilio-node's getExpectedTwilioSignature, which the relay's
 // validateRequest checks). Used by the tests, the sandbox and the benchmarks.
 import { randomBytes } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import twilio from "twilio";
 
 export interface InboundMessage {
@@ -52,19 +54,34 @@ export interface SignedWebhook {
   signature?: string | null;
 }
 
-/** Posts a webhook to the relay, signed as Twilio signs it. */
-export async function sendSignedWebhook(hook: SignedWebhook): Promise<{ status: number; body: string }> {
+/**
+ * Posts a webhook to the relay, signed as Twilio signs it, on a connection of its own. With fetch's
+ * pooled keep-alive sockets, a POST sent on a socket the server was just closing failed ("fetch
+ * failed", not retried: a POST is not idempotent) whenever the test process's event loop ran a
+ * second late, as on a loaded machine; the sandbox's check probes met the same race
+ * (sandbox/runtime/http-probe.ts). What the relay receives is otherwise the same request.
+ */
+export function sendSignedWebhook(hook: SignedWebhook): Promise<{ status: number; body: string }> {
   const path = hook.path ?? "/webhook";
   const signature =
     hook.signature === undefined ? twilio.getExpectedTwilioSignature(hook.authToken, `${hook.publicUrl}${path}`, hook.params) : hook.signature;
-  const response = await fetch(`${hook.relayUrl}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "user-agent": "TwilioProxy/1.1",
-      ...(signature === null ? {} : { "x-twilio-signature": signature }),
-    },
-    body: new URLSearchParams(hook.params).toString(),
+  const url = new URL(`${hook.relayUrl}${path}`);
+  const form = new URLSearchParams(hook.params).toString();
+  const headers = {
+    "content-type": "application/x-www-form-urlencoded",
+    "content-length": String(Buffer.byteLength(form)),
+    "user-agent": "TwilioProxy/1.1",
+    ...(signature === null ? {} : { "x-twilio-signature": signature }),
+  };
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === "https:" ? https : http).request(url, { method: "POST", agent: false, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(form);
   });
-  return { status: response.status, body: await response.text() };
 }

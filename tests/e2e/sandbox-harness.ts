@@ -67,7 +67,7 @@ export async function startE2eSandbox(extraConfig: Record<string, string> = {}, 
     send(body) {
       sent += 1;
       return sendSandboxMessage({ proxyUrl: sandbox.proxyUrl, relayApp, body, messageSid: `SMfake${String(sent).padStart(6, "0")}` })
-        .catch((error: unknown) => ({ status: 0, body: (error as Error).message }));
+        .catch((error: unknown) => ({ status: 0, body: `no answer: ${(error as Error).message}` }));
     },
     async pulumi(args) {
       const result = await project.cli(args);

@@ -28,6 +28,11 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
   const wakes = () => e2e.lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")).length;
   const machine = (app: string) => e2e.machine(app);
   const send = (body: string) => e2e.send(body);
+  /** Sends a message and expects the relay's 200; otherwise shows what it answered, or the error. */
+  const sent = async (body: string) => {
+    const answer = await send(body);
+    expect(answer.status, `the relay's answer to ${JSON.stringify(body)}: ${answer.body}`).toBe(200);
+  };
   const pulumi = (args: string[]) => e2e.pulumi(args);
   const repliesTo = (text: string) => e2e.repliesTo(text);
 
@@ -78,7 +83,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
 
   it("a message wakes the VM, fake claude answers turn 1 and the reply reaches the fake Twilio; the VM sleeps again", async () => {
     const vmId = machine(vmApp).id;
-    expect((await send("hello sandbox")).status).toBe(200);
+    await sent("hello sandbox");
     await waitFor("the first reply", () => repliesTo("hello sandbox").length >= 1, 60_000);
     expect(repliesTo("hello sandbox")[0]).toMatchObject({ to: `whatsapp:${SANDBOX_PHONE}` });
     expect(repliesTo("hello sandbox")[0]?.body).toMatch(/turn 1/);
@@ -89,7 +94,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
   }, 120_000);
 
   it("a second message wakes the VM again and continues the same session (turn 2)", async () => {
-    expect((await send("and again")).status).toBe(200);
+    await sent("and again");
     await waitFor("the second reply", () => repliesTo("and again").length >= 1, 60_000);
     expect(repliesTo("and again")[0]?.body).toMatch(/turn 2/);
     expect(e2e.lines.filter((l) => l.startsWith(`[proxy] ${vmApp}/`) && l.includes("waking")), "the proxy woke the VM once per message").toHaveLength(2);
@@ -101,7 +106,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
     const sentAt = Date.now();
     // The task runs until the status has seen it: with a fixed "sleep 8", a status read (a pulumi
     // CLI run, API reads, the health probe) slower than the task on a loaded machine missed it.
-    expect((await send("hold:status then answer")).status).toBe(200);
+    await sent("hold:status then answer");
     // Polls status itself (each read is async, so not through waitFor) until the VM reports the task;
     // the task is released whatever happens, so a failure here does not hold the VM for later tests.
     let status: Awaited<ReturnType<typeof gatherStatus>>;
@@ -131,7 +136,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
     // volume) when the update restarts the relay: only the outbox can carry them across.
     e2e.sandbox.proxy.setUnreachable(vmApp, true);
     const held = "held across the relay restart";
-    expect((await send(held)).status).toBe(200);
+    await sent(held);
     const outbox = e2e.relayOutbox();
     await waitFor("the held message in the relay's outbox", () => outbox().some((m) => m.includes(held)), 60_000);
 
@@ -182,7 +187,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
     await pulumi(["up", "--yes", "--skip-preview"]);
     // Updated in place, and a stopped VM stays stopped through an update: a message wakes it, and once idle it is suspended.
     expect(machine(vmApp)).toMatchObject({ id: vm.id, state: "stopped" });
-    expect((await send("before suspend")).status).toBe(200);
+    await sent("before suspend");
     await waitFor("the reply", () => repliesTo("before suspend").length >= 1, 60_000);
     await waitFor("the idle VM to be suspended", () => machine(vmApp).state === "suspended" && !e2e.sandbox.runtime.isRunning(vm.id), 30_000);
     expect(e2e.lines.some((l) => l.startsWith(`[proxy] ${vmApp}/${vm.id}`) && l.includes("suspending (auto-stop)"))).toBe(true);
@@ -194,7 +199,7 @@ describe("the sandbox: up, status, messages, sleep, relay update, suspend, destr
     const vmId = machine(vmApp).id;
     const wakesBefore = e2e.lines.filter((l) => l === `[proxy] ${vmApp}/${vmId} waking (auto-start on request)`).length;
     const turnBefore = Number(/turn (\d+)/.exec(repliesTo("before suspend")[0]!.body)?.[1]);
-    expect((await send("wake from suspend")).status).toBe(200);
+    await sent("wake from suspend");
     await waitFor("the reply", () => repliesTo("wake from suspend").length >= 1, 60_000);
     // /data survived the suspend: the session goes on.
     expect(repliesTo("wake from suspend")[0]?.body).toMatch(new RegExp(`turn ${turnBefore + 1}:`));
