@@ -1,17 +1,33 @@
 // Node's on-disk compile cache (node:module enableCompileCache, Node 22.1+) for this project's own
-// processes: the program (Pulumi.yaml `nodeargs` preloads this file, so it covers @pulumi/pulumi's
-// runtime, which `cmd/run` loads before the program) and the provider host. Compiling
-// @pulumi/pulumi's JavaScript is about half of its load: 0.58 s without the cache, 0.31 s with it on
-// this machine (docs/deploy-benchmarks.md). The cache sits in node_modules/.cache, so it goes with
-// the install it describes; Node checks each entry against its source's hash, so an edited or
-// rebuilt file is compiled afresh. Where it cannot be enabled (an older Node, a read-only folder)
-// everything loads as before.
+// processes. Compiling @pulumi/pulumi's JavaScript is about half of its load: 0.58 s without the
+// cache, 0.31 s with it on this machine (docs/deploy-benchmarks.md). The cache sits in
+// node_modules/.cache, so it goes with the install it describes; Node checks each entry against its
+// source's hash, so an edited or rebuilt file is compiled afresh. Where it cannot be enabled (an
+// older Node, a read-only folder) everything loads as before.
+//
+// One folder per kind of process. V8 also checks each entry against the V8 flags it was compiled
+// under, and the program process compiles most of its modules after @pulumi/pulumi's cmd/run has
+// set --allow-natives-syntax (runtime/closure/v8Hooks.js) while the provider host never sets it: in
+// one shared folder each would reject, recompile and rewrite the other's entries for the modules
+// both load (zod, grpc-js), on every deploy.
 "use strict";
 const nodeModule = require("node:module");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
-const directory = path.join(root, "node_modules", ".cache", "textslash-compile-cache");
+/** TEXTSLASH_COMPILE_CACHE_DIR moves it (the tests give a run a cache of its own). */
+const directory = process.env.TEXTSLASH_COMPILE_CACHE_DIR || path.join(root, "node_modules", ".cache", "textslash-compile-cache");
+const KINDS = ["program", "provider-host"];
+
+/**
+ * Turns the cache on, in `kind`'s folder, for every module the process loads after this call: the
+ * program process preloads program-compile-cache.cjs (Pulumi.yaml `nodeargs`), the provider host
+ * calls it first thing.
+ */
+function enableCompileCache(kind) {
+  if (!KINDS.includes(kind)) throw new Error(`textslash: no compile cache kind ${kind}; the kinds are ${KINDS.join(", ")}`);
+  if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache(path.join(directory, kind));
+}
 
 /**
  * Writes what was compiled so far. Node writes the cache at a normal exit only, and the engine ends
@@ -21,8 +37,4 @@ function flushCompileCache() {
   if (typeof nodeModule.flushCompileCache === "function") nodeModule.flushCompileCache();
 }
 
-// Loading this file turns the cache on for every module the process loads after it: preloaded
-// (`node --require`, Pulumi.yaml) or required first thing (the provider host).
-if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache(directory);
-
-module.exports = { flushCompileCache, directory };
+module.exports = { enableCompileCache, flushCompileCache, directory, KINDS };

@@ -14,7 +14,8 @@
 // and google-protobuf's message classes. Measured in docs/deploy-benchmarks.md.
 "use strict";
 // First, so that grpc-js, protobufjs and the providers' bundle load from Node's compile cache.
-const { flushCompileCache } = require("../compile-cache.cjs");
+const { enableCompileCache, flushCompileCache } = require("../compile-cache.cjs");
+enableCompileCache("provider-host");
 const grpc = require("@grpc/grpc-js");
 const fs = require("node:fs");
 const Module = require("node:module");

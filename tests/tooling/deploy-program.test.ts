@@ -64,11 +64,11 @@ describe("the program a deploy runs", () => {
 
   it("runs with Node's compile cache on from the process's first module (Pulumi.yaml nodeargs)", () => {
     const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
-    expect(nodeargs).toEqual(["--require", "./components/compile-cache.cjs"]);
+    expect(nodeargs).toEqual(["--require", "./components/program-compile-cache.cjs"]);
     // As the language host starts the program: node <nodeargs> …, in the project folder.
     const result = spawnSync(process.execPath, [...nodeargs, "-e", 'console.log(require("node:module").getCompileCacheDir())'], { cwd: repoRoot, encoding: "utf8" });
     expect(result.stderr).toBe("");
-    expect(result.stdout.trim()).toMatch(new RegExp(`^${path.join(repoRoot, "node_modules", ".cache", "textslash-compile-cache")}`));
+    expect(result.stdout.trim()).toMatch(new RegExp(`^${path.join(repoRoot, "node_modules", ".cache", "textslash-compile-cache", "program")}/`));
   });
 
   it("declares the whole stack and exports its outputs without loading a TypeScript compiler or the Automation API", () => {
