@@ -1,0 +1,87 @@
+// Fills Node's compile cache (compile-cache.cjs) at install time: package.json's `prepare`, which
+// `npm ci` and `npm install` run, calls this after building the bundles. Without it the first
+// deploy of a checkout, the one CI and Pulumi Deployments run after installing, compiles every
+// module uncached and then writes the cache as the program process exits, which the engine waits
+// for: 0.4–0.5 s of a no-op `up` on this machine (docs/deploy-benchmarks.md, "cold").
+//
+// One child process per kind of cache, each loading what that process loads, in the same order
+// relative to the V8 flag cmd/run sets (V8 rejects an entry compiled under other flags), without
+// running either: the program process's cmd/run modules (its tracing's OpenTelemetry among them),
+// then @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle
+// requires; the provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs
+// preload). Node keys entries by the file's real path and checks each against the file's hash, so
+// they serve any process that loads the same installed files; a module missed here is compiled and
+// cached by the first deploy, as before. A failure costs speed only: it warns and exits 0, so an
+// install never fails for it.
+"use strict";
+const { spawn } = require("node:child_process");
+const path = require("node:path");
+const { enableCompileCache, flushCompileCache, KINDS } = require("./compile-cache.cjs");
+
+const root = path.resolve(__dirname, "..");
+const fromRoot = (id) => require(require.resolve(id, { paths: [root] }));
+
+const load = {
+  program() {
+    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] }));
+    const fromSdk = (id) => require(require.resolve(id, { paths: [sdk] }));
+    // cmd/run/index.js's own requires, in its order (index.js itself, and run.js which requires it,
+    // start a run when loaded). v8Hooks sets --allow-natives-syntax: what loads after it is
+    // compiled under that flag, in the program process as here.
+    for (const file of ["cmd/run/instrumentation.js", "log/index.js", "runtime/settings.js"]) require(path.join(sdk, file));
+    for (const id of ["source-map-support/register", "minimist"]) fromSdk(id);
+    require(path.join(sdk, "runtime/closure/v8Hooks.js"));
+    for (const file of ["cmd/run/tracing.js", "cmd/run/error.js", "runtime/stack.js", "runtime/manifest.js", "tsutils.js"]) require(path.join(sdk, file));
+    for (const id of ["ini", "semver"]) fromSdk(id);
+    require("./lazy-modules.cjs").deferUnusedSdkParts(root);
+    for (const id of ["@pulumi/pulumi", "zod"]) fromRoot(id);
+    // The SDKs' resource modules load on first use: these are the ones the program declares.
+    const docker = fromRoot("@pulumi/docker");
+    void [docker.Provider, docker.getRegistryImage, fromRoot("@pulumi/random").RandomPassword, fromRoot("@pulumi/command").local.Command];
+  },
+  "provider-host"() {
+    require("./provider-host/wire.cjs");
+    fromRoot("@grpc/grpc-js");
+    fromRoot("@pulumi/pulumi/version");
+    require("./bundles.cjs").preload(root);
+  },
+};
+
+/** In a child: loads one kind's modules into its cache; the message on failure is the parent's to print. */
+function warmOne(kind) {
+  enableCompileCache(kind);
+  try {
+    load[kind]();
+  } finally {
+    flushCompileCache();
+  }
+  // gRPC may hold handles open; nothing of this process is needed any more.
+  process.exit(0);
+}
+
+function warmAll() {
+  const started = Date.now();
+  const children = KINDS.map(
+    (kind) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [__filename, kind], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (chunk) => (stderr += chunk));
+        child.on("error", (err) => resolve(`${kind}: ${err.message}`));
+        child.on("close", (code) => resolve(code === 0 ? undefined : `${kind}: ${stderr.trim().split("\n")[0] || `exit ${code}`}`));
+      }),
+  );
+  return Promise.all(children).then((results) => {
+    const failures = results.filter(Boolean);
+    if (failures.length > 0) {
+      console.warn(`textslash: Node's compile cache is only partly warmed (the first deploy will be slower, nothing else changes): ${failures.join("; ")}`);
+    } else {
+      console.log(`textslash: warmed Node's compile cache (${KINDS.join(", ")}) in ${Date.now() - started} ms`);
+    }
+  });
+}
+
+const kind = process.argv[2];
+if (kind === undefined) void warmAll();
+else if (Object.hasOwn(load, kind)) warmOne(kind);
+else throw new Error(`textslash: no compile cache kind ${kind}; the kinds are ${KINDS.join(", ")}`);

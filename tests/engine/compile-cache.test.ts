@@ -1,0 +1,64 @@
+// Node's compile cache as `npm ci` leaves it (package.json's prepare: the bundles, then
+// components/warm-compile-cache.cjs) serves a deploy's own processes: V8 accepts every cached
+// module and the deploy writes next to nothing, and from the second deploy on nothing at all (the
+// program process and the provider host keep folders of their own, so neither rejects and rewrites
+// the other's entries: components/compile-cache.cjs). Node's native debug log says it per module
+// (NODE_DEBUG_NATIVE=COMPILE_CACHE, nodejs/node src/compile_cache.cc: "V8 code cache for CommonJS
+// <file> was accepted|rejected", "writing cache for CommonJS <file>").
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFlyStack, type FlyStack } from "./fly-stack";
+
+const execFileAsync = promisify(execFile);
+
+const mentions = (log: string, what: RegExp) => [...log.matchAll(what)].map((m) => m[1]!);
+
+describe("Node's compile cache after npm ci", () => {
+  let s: FlyStack;
+  let cache: string;
+
+  beforeAll(async () => {
+    s = await startFlyStack({ stackName: "ccache" });
+    await s.up();
+    cache = await mkdtemp(join(tmpdir(), "textslash-compile-cache-"));
+  }, 300_000);
+
+  afterAll(async () => {
+    await s?.close();
+    if (cache) await rm(cache, { recursive: true, force: true });
+  });
+
+  it("is warmed by prepare, one folder per kind of process", async () => {
+    const { stdout } = await execFileAsync(process.execPath, ["components/warm-compile-cache.cjs"], { cwd: s.project.dir, env: { ...process.env, TEXTSLASH_COMPILE_CACHE_DIR: cache } });
+    expect(stdout).toMatch(/warmed Node's compile cache \(program, provider-host\)/);
+    expect((await readdir(cache)).sort()).toEqual(["program", "provider-host"]);
+  });
+
+  it("serves a no-op up: every cached module accepted, only the program's own entry files written, then nothing", async () => {
+    const env = { TEXTSLASH_COMPILE_CACHE_DIR: cache, NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const up = await s.cli(["up", "--yes", "--skip-preview"], { env });
+      expect(up.code, up.stdout + up.stderr).toBe(0);
+      const log = up.stdout + up.stderr;
+      runs.push({
+        accepted: mentions(log, /V8 code cache for CommonJS (\S+) was accepted/g),
+        rejected: mentions(log, /V8 code cache for CommonJS (\S+) was rejected/g),
+        written: mentions(log, /writing cache for CommonJS (\S+) to temporary file/g),
+      });
+    }
+    const [first, second] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    // Both processes ran from the cache: @pulumi/pulumi (the program's) and protobufjs (the host's).
+    expect(first.accepted.some((f) => f.includes("/node_modules/@pulumi/pulumi/runtime/"))).toBe(true);
+    expect(first.accepted.some((f) => f.includes("/node_modules/protobufjs/"))).toBe(true);
+    expect(first.rejected).toEqual([]);
+    // cmd/run's index.js and run.js start a run when loaded, so the warmer leaves them out.
+    expect(first.written.filter((f) => f.includes("/node_modules/") && !/@pulumi\/pulumi\/cmd\/run\/(index|run)\.js$/.test(f))).toEqual([]);
+    expect(second.rejected).toEqual([]);
+    expect(second.written).toEqual([]);
+  }, 240_000);
+});
