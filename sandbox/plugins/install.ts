@@ -53,9 +53,10 @@ export async function bundleStandIn(name: StandInName): Promise<string> {
     format: "cjs",
     packages: "external",
     // Before the bundle's first require (and after its "use strict", which must stay first):
-    // grpc-js and the SDK's protobuf stubs then load from Node's compile cache, beside the
-    // program's (components/compile-cache.cjs); serve.ts writes it.
-    banner: { js: '"use strict";\nrequire("node:module").enableCompileCache?.(require("node:path").join(__dirname, "..", "textslash-compile-cache"));' },
+    // grpc-js and the SDK's protobuf stubs then load from Node's compile cache, in a folder beside
+    // the bundles, not the program's (components/compile-cache.cjs), which the deploy benchmark's
+    // cold runs clear: the Go binaries these stand in for compile nothing. serve.ts writes it.
+    banner: { js: '"use strict";\nrequire("node:module").enableCompileCache?.(require("node:path").join(__dirname, "compile-cache"));' },
     plugins: [sourceLocation],
     write: false,
     logLevel: "silent",

@@ -1,22 +1,26 @@
 // Deployment benchmark (not a test): the textslash program against the empty-program floor, with
 // the same CLI, backend kind and Node, run in pairs (alternating which goes first) so the ratios
 // hold on a shared machine. Prints a table with each goal of issue 20 (items 1 and 2):
-// - no-op `up` and `preview` ≤ 1.5× the floor, with warm caches and with cold ones (the floor with
-//   an empty ts-node cache, as in CI or Pulumi Deployments; textslash with no compiled bundles and
-//   no Node compile cache, as after an edit or a pull: each run compiles the program and the
-//   providers first);
+// - no-op `up` and `preview` ≤ 1.5× the floor, with warm caches and with cold ones: the floor with
+//   an empty ts-node cache each time; textslash twice over, as a fresh checkout is after `npm ci`
+//   (CI, Pulumi Deployments: bundles built and compile cache filled by `prepare`, nothing run yet)
+//   and with nothing built at all (a pull without an install: each run compiles the program and the
+//   providers and loads every module uncached);
 // - a fresh `up` ≤ the floor + 1.2× the API critical path, and that path step by step, against the
 //   local Fly API with Fly-like latency (150 ms a call, 2 s machine start).
 // Run: npm run bench:deploy -- [--rounds 3] [--only fresh,noop,preview,cold] [--latency 150] [--slow-start 2000] [--timeline]
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { RequestLogEntry } from "../../sandbox/flyapi";
 import { apiWindowMs, criticalPath, describeChain, total } from "./lib/critical-path";
 import { machineLine, printTable, type Row } from "./lib/report";
 import { pairRatios, ratio, seconds, spread } from "./lib/stats";
 import { benchWorkspace, type BenchWorkspace, type ProjectKind } from "./lib/workspace";
 
+const execFileAsync = promisify(execFile);
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
@@ -133,13 +137,20 @@ async function main(): Promise<void> {
   const caches = await mkdtemp(join(tmpdir(), "textslash-bench-caches-"));
   const rows: Row[] = [];
   const warm = async () => ({});
-  // Cold: the floor's TypeScript with a fresh ts-node cache; textslash's program and providers
-  // with no bundle built (components/bundles.cjs compiles them in the run) and no Node compile
-  // cache (components/compile-cache.cjs), as in a fresh checkout before anything ran.
-  const cold = async () => {
+  // Cold, nothing built: the floor's TypeScript with a fresh ts-node cache; textslash's program and
+  // providers with no bundle (components/bundles.cjs compiles them in the run) and no Node compile
+  // cache (components/compile-cache.cjs). The stand-in plugins keep theirs: the Go binaries they
+  // stand in for compile nothing at run time.
+  const nothingBuilt = async () => {
     await rm(join(ws.dir("textslash"), "dist"), { recursive: true, force: true });
     await rm(join(ws.dir("textslash"), "node_modules", ".cache", "textslash-compile-cache"), { recursive: true, force: true });
     return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
+  };
+  // Cold after an install: the same, then what `npm ci` runs in a fresh checkout (its `prepare`).
+  const afterInstall = async () => {
+    const env = await nothingBuilt();
+    await execFileAsync("npm", ["run", "--silent", "prepare"], { cwd: ws.dir("textslash") });
+    return env;
   };
   try {
     ws.api.setFaults({ latencyMs, slowStartMs });
@@ -160,8 +171,10 @@ async function main(): Promise<void> {
     }
     if (only.has("cold")) {
       console.log(`\nno-op up and preview, cold caches, ${rounds} pair(s) each`);
-      rows.push(pairRow("no-op up, cold", await pairs(ws, "no-op up cold", rounds, up, cold), 1.5));
-      rows.push(pairRow("preview, cold", await pairs(ws, "preview cold", rounds, ["preview"], cold), 1.5));
+      rows.push(pairRow("no-op up, cold after npm ci", await pairs(ws, "no-op up cold, after npm ci", rounds, up, afterInstall), 1.5));
+      rows.push(pairRow("preview, cold after npm ci", await pairs(ws, "preview cold, after npm ci", rounds, ["preview"], afterInstall), 1.5));
+      rows.push(pairRow("no-op up, cold, nothing built", await pairs(ws, "no-op up cold, nothing built", rounds, up, nothingBuilt), 1.5));
+      rows.push(pairRow("preview, cold, nothing built", await pairs(ws, "preview cold, nothing built", rounds, ["preview"], nothingBuilt), 1.5));
     }
   } finally {
     await ws.close();
