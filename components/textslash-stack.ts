@@ -41,10 +41,20 @@ export class TextslashStack extends pulumi.ComponentResource {
     // The relay↔VM bearer token (alphanumeric: it travels in an Authorization header). `result`
     // is a secret output; a new textslash:tokenRotation value replaces it, which changes both
     // apps' secrets and so rolls each machine once.
+    //
+    // Its dependsOn, and the docker provider's below, only order the engine's plugin starts. The
+    // engine starts a plugin inside its step generator, which takes one registration at a time
+    // (pulumi/pulumi pkg/resource/deploy/providers/registry.go, Check loads the plugin), so every
+    // registration waits behind every plugin start ahead of it. Left to themselves, random's and
+    // docker's registrations reach it before the Fly provider's (whose config is a secret output,
+    // a few more turns to resolve), and the apps, the first Fly calls, waited for three plugin
+    // starts. In this order the provider host starts first and warms up while random starts, the
+    // apps go out next, and docker starts while they are being created: the first Fly call 0.24 s
+    // sooner (docs/deploy-benchmarks.md; tests/engine/provider-host.test.ts checks the order).
     const shared = new random.RandomPassword(
       `${name}-relay-shared-token`,
       { length: 48, special: false, keepers: { tokenRotation: s.tokenRotation } },
-      { parent: this },
+      { parent: this, dependsOn: [flyApi] },
     );
     const common = { org: s.org, region: s.region, adopt: s.adoptExisting };
 
@@ -61,7 +71,8 @@ export class TextslashStack extends pulumi.ComponentResource {
       (images ??= new docker.Provider(
         `${name}-images`,
         { registryAuth: [{ address: registry.address, username: "x", password: registryPassword }] },
-        { parent: this },
+        // After the token, so after the apps have gone out (see `shared` above).
+        { parent: this, dependsOn: [shared] },
       ));
     const imageOf = (service: ServiceName, appName: string, published: string, afterApp: { parent: pulumi.Resource; dependsOn: pulumi.Resource[] }) =>
       serviceImage(

@@ -19,7 +19,7 @@ describe("the pulumi-nodejs provider the CLI starts", () => {
     await s?.close();
   });
 
-  it("is the project's own host, for preview as for up", async () => {
+  it("is the project's own host, for preview as for up, and the first plugin the engine starts", async () => {
     const launched = (log: string) => [...log.matchAll(/Launching plugin '[^']*' from '([^']*pulumi-resource-pulumi-nodejs)'/g)].map((m) => m[1]);
     const ours = join(s.project.dir, "components", "provider-host", "pulumi-resource-pulumi-nodejs");
 
@@ -32,5 +32,17 @@ describe("the pulumi-nodejs provider the CLI starts", () => {
     expect(launched(up.stderr)).toEqual([ours]);
     // It served them: every Fly object of the stack exists.
     expect([...s.api.state().apps].sort()).toEqual([s.relayApp, s.vmApp]);
+
+    // The engine starts plugins one at a time, each in the way of every registration behind it
+    // (textslash-stack.ts, `shared`): the host first, and docker only once the apps have gone out.
+    const at = (pattern: RegExp) => {
+      const index = up.stderr.search(pattern);
+      expect(index, `${pattern} in the engine's log`).toBeGreaterThanOrEqual(0);
+      return index;
+    };
+    const hostStarted = at(/Launching plugin 'pulumi-nodejs \(resource\)'/);
+    expect(hostStarted).toBeLessThan(at(/Launching plugin 'random \(resource\)'/));
+    expect(hostStarted).toBeLessThan(at(/Launching plugin 'docker \(resource\)'/));
+    expect(at(/Provider\[[^\]]*\]\.Create\(urn:[^)]*FlyApp::/)).toBeLessThan(at(/Launching plugin 'docker \(resource\)'/));
   });
 });
