@@ -2,15 +2,16 @@
 // the same CLI, backend kind and Node, run in pairs (alternating which goes first) so the ratios
 // hold on a shared machine. Prints a table with each goal of issue 20 (items 1 and 2):
 // - no-op `up` and `preview` ≤ 1.5× the floor, with warm caches and with cold ones: the floor with
-//   an empty ts-node cache each time; textslash twice over, as a fresh checkout is after `npm ci`
-//   (CI, Pulumi Deployments: bundles built and compile cache filled by `prepare`, nothing run yet)
-//   and with nothing built at all (a pull without an install: each run compiles the program and the
-//   providers and loads every module uncached);
+//   an empty ts-node cache each time; textslash three ways: as a fresh checkout is after `npm ci`
+//   (CI, Pulumi Deployments: bundles built and compile cache filled by `prepare`, nothing run yet),
+//   after a pull (the program's and providers' sources changed: each run rebuilds both bundles) and
+//   with nothing built or cached at all (an install without its scripts: each run compiles the
+//   program and the providers and loads every module uncached);
 // - a fresh `up` ≤ the floor + 1.2× the API critical path, and that path step by step, against the
 //   local Fly API with Fly-like latency (150 ms a call, 2 s machine start).
 // Run: npm run bench:deploy -- [--rounds 3] [--only fresh,noop,preview,cold] [--latency 150] [--slow-start 2000] [--timeline]
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -146,6 +147,16 @@ async function main(): Promise<void> {
     await rm(join(ws.dir("textslash"), "node_modules", ".cache", "textslash-compile-cache"), { recursive: true, force: true });
     return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
   };
+  // Cold after a pull: the program's and the providers' sources changed since the last build (by
+  // a legal comment, which esbuild keeps, so each bundle's text changes and nothing else does), so
+  // the run rebuilds both and compiles them afresh; every other module's cache is as the last run
+  // left it, as after a `git pull` that changed no dependency.
+  let pulls = 0;
+  const afterPull = async () => {
+    pulls++;
+    for (const file of ["index.ts", "components/providers.ts"]) await appendFile(join(ws.dir("textslash"), file), `//! pull ${pulls}\n`);
+    return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
+  };
   // Cold after an install: the same, then what `npm ci` runs in a fresh checkout (its `prepare`).
   const afterInstall = async () => {
     const env = await nothingBuilt();
@@ -173,6 +184,8 @@ async function main(): Promise<void> {
       console.log(`\nno-op up and preview, cold caches, ${rounds} pair(s) each`);
       rows.push(pairRow("no-op up, cold after npm ci", await pairs(ws, "no-op up cold, after npm ci", rounds, up, afterInstall), 1.5));
       rows.push(pairRow("preview, cold after npm ci", await pairs(ws, "preview cold, after npm ci", rounds, ["preview"], afterInstall), 1.5));
+      rows.push(pairRow("no-op up, cold after a pull", await pairs(ws, "no-op up cold, after a pull", rounds, up, afterPull), 1.5));
+      rows.push(pairRow("preview, cold after a pull", await pairs(ws, "preview cold, after a pull", rounds, ["preview"], afterPull), 1.5));
       rows.push(pairRow("no-op up, cold, nothing built", await pairs(ws, "no-op up cold, nothing built", rounds, up, nothingBuilt), 1.5));
       rows.push(pairRow("preview, cold, nothing built", await pairs(ws, "preview cold, nothing built", rounds, ["preview"], nothingBuilt), 1.5));
     }

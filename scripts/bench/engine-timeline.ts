@@ -5,7 +5,7 @@
 // docs/deploy-benchmarks.md finds what lies between a run's start and its first API call.
 // Run: npm run bench:deploy-timeline -- [--latency 150] [--slow-start 2000]
 import { execFile } from "node:child_process";
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { appendFile, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -67,8 +67,8 @@ async function main(): Promise<void> {
     await show(`fresh up (${latencyMs} ms per API call, ${slowStartMs} ms machine start)`, () => ws.pulumi("textslash", args));
     ws.api.setFaults({});
     await show("no-op up", () => ws.pulumi("textslash", args));
-    // Cold as the benchmark's cold rows (scripts/bench/deploy.ts): after `npm ci`'s prepare, then
-    // with nothing built. The stand-in plugins keep their compile cache.
+    // Cold as the benchmark's cold rows (scripts/bench/deploy.ts): after `npm ci`'s prepare, after a
+    // pull (both bundles' sources changed), then with nothing built. The stand-in plugins keep their compile cache.
     const dir = ws.dir("textslash");
     const nothingBuilt = async () => {
       await rm(path.join(dir, "dist"), { recursive: true, force: true });
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     await nothingBuilt();
     await execFileAsync("npm", ["run", "--silent", "prepare"], { cwd: dir });
     await show("no-op up, cold after npm ci", () => ws.pulumi("textslash", args));
+    for (const file of ["index.ts", "components/providers.ts"]) await appendFile(path.join(dir, file), "//! pulled\n");
+    await show("no-op up, cold after a pull", () => ws.pulumi("textslash", args));
     await nothingBuilt();
     await show("no-op up, cold, nothing built", () => ws.pulumi("textslash", args));
   } finally {
