@@ -7,12 +7,12 @@
 // One child process per kind of cache, each loading what that process loads, in the same order
 // relative to the V8 flag cmd/run sets (V8 rejects an entry compiled under other flags), without
 // running either: the program process's cmd/run modules (its tracing's OpenTelemetry among them),
-// then @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle
-// requires; the provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs
-// preload). Node keys entries by the file's real path and checks each against the file's hash, so
-// they serve any process that loads the same installed files; a module missed here is compiled and
-// cached by the first deploy, as before. A failure costs speed only: it warns and exits 0, so an
-// install never fails for it.
+// then @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle requires; the
+// provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs preload).
+// Node keys entries by the file's real path and checks each against the file's hash, so they serve
+// any process that loads the same installed files; a module missed here is compiled and cached by
+// the first deploy, as before. A failure costs speed only: it warns and exits 0, so an install
+// never fails for it.
 "use strict";
 const { spawn } = require("node:child_process");
 const path = require("node:path");
@@ -28,8 +28,10 @@ const load = {
     // cmd/run/index.js's own requires, in its order (index.js itself, and run.js which requires it,
     // start a run when loaded). v8Hooks sets --allow-natives-syntax: what loads after it is
     // compiled under that flag, in the program process as here.
-    for (const file of ["cmd/run/instrumentation.js", "log/index.js", "runtime/settings.js"]) require(path.join(sdk, file));
-    for (const id of ["source-map-support/register", "minimist"]) fromSdk(id);
+    require(path.join(sdk, "cmd/run/instrumentation.js"));
+    fromSdk("source-map-support/register");
+    for (const file of ["log/index.js", "runtime/settings.js"]) require(path.join(sdk, file));
+    fromSdk("minimist");
     require(path.join(sdk, "runtime/closure/v8Hooks.js"));
     for (const file of ["cmd/run/tracing.js", "cmd/run/error.js", "runtime/stack.js", "runtime/manifest.js", "tsutils.js"]) require(path.join(sdk, file));
     for (const id of ["ini", "semver"]) fromSdk(id);
