@@ -1,7 +1,7 @@
 // The textslash deployment: one stack = one person's relay + VM on Fly.io.
 // index.ts only exports: config (validated in config.ts, before any API call) → TextslashStack, in
 // components/textslash-program.ts, which the fleet also runs inline for each user's stack.
-import "./components/promise-stacks"; // first: cheaper stacks for every promise the SDK makes
+import "./components/sdk-stacks"; // first: cheaper stacks for every promise and resource the SDK makes
 import { textslashProgram } from "./components/textslash-program";
 
 const outputs = textslashProgram();
