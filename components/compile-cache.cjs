@@ -22,11 +22,14 @@ const KINDS = ["program", "provider-host"];
 /**
  * Turns the cache on, in `kind`'s folder, for every module the process loads after this call: the
  * program process preloads program-compile-cache.cjs (Pulumi.yaml `nodeargs`), the provider host
- * calls it first thing.
+ * calls it first thing. Says whether it is on and, if not, why; a deploy goes on either way.
  */
 function enableCompileCache(kind) {
   if (!KINDS.includes(kind)) throw new Error(`textslash: no compile cache kind ${kind}; the kinds are ${KINDS.join(", ")}`);
-  if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache(path.join(directory, kind));
+  if (typeof nodeModule.enableCompileCache !== "function") return { enabled: false, why: `Node ${process.version} has no compile cache (22.1+)` };
+  const result = nodeModule.enableCompileCache(path.join(directory, kind));
+  const enabled = result.status === nodeModule.constants.compileCacheStatus.ENABLED || result.status === nodeModule.constants.compileCacheStatus.ALREADY_ENABLED;
+  return enabled ? { enabled } : { enabled, why: `${result.message || "not enabled"} (${path.join(directory, kind)})` };
 }
 
 /**

@@ -51,7 +51,11 @@ const load = {
 
 /** In a child: loads one kind's modules into its cache; the message on failure is the parent's to print. */
 function warmOne(kind) {
-  enableCompileCache(kind);
+  const cache = enableCompileCache(kind);
+  if (!cache.enabled) {
+    console.error(cache.why);
+    process.exit(1);
+  }
   try {
     load[kind]();
   } finally {

@@ -6,7 +6,7 @@
 // (NODE_DEBUG_NATIVE=COMPILE_CACHE, nodejs/node src/compile_cache.cc: "V8 code cache for CommonJS
 // <file> was accepted|rejected", "writing cache for CommonJS <file>").
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -36,6 +36,14 @@ describe("Node's compile cache after npm ci", () => {
     const { stdout } = await execFileAsync(process.execPath, ["components/warm-compile-cache.cjs"], { cwd: s.project.dir, env: { ...process.env, TEXTSLASH_COMPILE_CACHE_DIR: cache } });
     expect(stdout).toMatch(/warmed Node's compile cache \(program, provider-host\)/);
     expect((await readdir(cache)).sort()).toEqual(["program", "provider-host"]);
+  });
+
+  it("is skipped with a warning, and the install goes on, where the cache cannot be written", async () => {
+    const notAFolder = join(cache, "program", "not-a-folder");
+    await writeFile(notAFolder, "");
+    const { stdout, stderr } = await execFileAsync(process.execPath, ["components/warm-compile-cache.cjs"], { cwd: s.project.dir, env: { ...process.env, TEXTSLASH_COMPILE_CACHE_DIR: notAFolder } });
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/textslash: Node's compile cache is only partly warmed \(the first deploy will be slower, nothing else changes\): program: Cannot create cache directory: not a directory .*not-a-folder\/program\); provider-host: /);
   });
 
   it("serves a no-op up: every cached module accepted, only the program's own entry files written, then nothing", async () => {
