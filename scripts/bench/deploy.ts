@@ -10,18 +10,16 @@
 // - a fresh `up` ≤ the floor + 1.2× the API critical path, and that path step by step, against the
 //   local Fly API with Fly-like latency (150 ms a call, 2 s machine start).
 // Run: npm run bench:deploy -- [--rounds 3] [--only fresh,noop,preview,cold] [--latency 150] [--slow-start 2000] [--timeline]
-import { execFile } from "node:child_process";
-import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { RequestLogEntry } from "../../sandbox/flyapi";
+import { afterInstall, afterPull, nothingBuilt } from "./lib/cold-states";
 import { apiWindowMs, criticalPath, describeChain, total } from "./lib/critical-path";
 import { machineLine, printTable, type Row } from "./lib/report";
 import { pairRatios, ratio, seconds, spread } from "./lib/stats";
 import { benchWorkspace, type BenchWorkspace, type ProjectKind } from "./lib/workspace";
 
-const execFileAsync = promisify(execFile);
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
@@ -40,12 +38,12 @@ interface Pair {
 /** The two projects' runs of one pair, alternating which goes first. */
 const orderOf = (i: number): ProjectKind[] => (i % 2 === 0 ? ["floor", "textslash"] : ["textslash", "floor"]);
 
-/** Runs `args` in both projects `n` times; `env` is made anew for each run (a fresh cache dir). */
-async function pairs(ws: BenchWorkspace, label: string, n: number, args: string[], env: () => Promise<Record<string, string>>): Promise<Pair[]> {
+/** Runs `args` in both projects `n` times; `env` is made anew before each run (a fresh cache dir, a cold state). */
+async function pairs(ws: BenchWorkspace, label: string, n: number, args: string[], env: (kind: ProjectKind) => Promise<Record<string, string>>): Promise<Pair[]> {
   const out: Pair[] = [];
   for (let i = 0; i < n; i++) {
     const ms: Partial<Record<ProjectKind, number>> = {};
-    for (const kind of orderOf(i)) ms[kind] = (await ws.pulumi(kind, [...args, "--stack", stackOf(kind)], await env())).wallMs;
+    for (const kind of orderOf(i)) ms[kind] = (await ws.pulumi(kind, [...args, "--stack", stackOf(kind)], await env(kind))).wallMs;
     out.push({ floorMs: ms.floor!, oursMs: ms.textslash! });
     console.log(`  ${label} #${i + 1}: textslash ${(ms.textslash! / 1000).toFixed(1)} s, floor ${(ms.floor! / 1000).toFixed(1)} s`);
   }
@@ -138,30 +136,11 @@ async function main(): Promise<void> {
   const caches = await mkdtemp(join(tmpdir(), "textslash-bench-caches-"));
   const rows: Row[] = [];
   const warm = async () => ({});
-  // Cold, nothing built: the floor's TypeScript with a fresh ts-node cache; textslash's program and
-  // providers with no bundle (components/bundles.cjs compiles them in the run) and no Node compile
-  // cache (components/compile-cache.cjs). The stand-in plugins keep theirs: the Go binaries they
-  // stand in for compile nothing at run time.
-  const nothingBuilt = async () => {
-    await rm(join(ws.dir("textslash"), "dist"), { recursive: true, force: true });
-    await rm(join(ws.dir("textslash"), "node_modules", ".cache", "textslash-compile-cache"), { recursive: true, force: true });
+  // Cold: the floor's TypeScript with a fresh ts-node cache every run; the textslash copy put in
+  // one of its cold states (lib/cold-states.ts) before each of its runs.
+  const cold = (state: (dir: string) => Promise<void>) => async (kind: ProjectKind) => {
+    if (kind === "textslash") await state(ws.dir("textslash"));
     return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
-  };
-  // Cold after a pull: the program's and the providers' sources changed since the last build (by
-  // a legal comment, which esbuild keeps, so each bundle's text changes and nothing else does), so
-  // the run rebuilds both and compiles them afresh; every other module's cache is as the last run
-  // left it, as after a `git pull` that changed no dependency.
-  let pulls = 0;
-  const afterPull = async () => {
-    pulls++;
-    for (const file of ["index.ts", "components/providers.ts"]) await appendFile(join(ws.dir("textslash"), file), `//! pull ${pulls}\n`);
-    return { TS_NODE_CACHE_DIRECTORY: await mkdtemp(join(caches, "ts-node-")) };
-  };
-  // Cold after an install: the same, then what `npm ci` runs in a fresh checkout (its `prepare`).
-  const afterInstall = async () => {
-    const env = await nothingBuilt();
-    await execFileAsync("npm", ["run", "--silent", "prepare"], { cwd: ws.dir("textslash") });
-    return env;
   };
   try {
     ws.api.setFaults({ latencyMs, slowStartMs });
@@ -182,12 +161,12 @@ async function main(): Promise<void> {
     }
     if (only.has("cold")) {
       console.log(`\nno-op up and preview, cold caches, ${rounds} pair(s) each`);
-      rows.push(pairRow("no-op up, cold after npm ci", await pairs(ws, "no-op up cold, after npm ci", rounds, up, afterInstall), 1.5));
-      rows.push(pairRow("preview, cold after npm ci", await pairs(ws, "preview cold, after npm ci", rounds, ["preview"], afterInstall), 1.5));
-      rows.push(pairRow("no-op up, cold after a pull", await pairs(ws, "no-op up cold, after a pull", rounds, up, afterPull), 1.5));
-      rows.push(pairRow("preview, cold after a pull", await pairs(ws, "preview cold, after a pull", rounds, ["preview"], afterPull), 1.5));
-      rows.push(pairRow("no-op up, cold, nothing built", await pairs(ws, "no-op up cold, nothing built", rounds, up, nothingBuilt), 1.5));
-      rows.push(pairRow("preview, cold, nothing built", await pairs(ws, "preview cold, nothing built", rounds, ["preview"], nothingBuilt), 1.5));
+      rows.push(pairRow("no-op up, cold after npm ci", await pairs(ws, "no-op up cold, after npm ci", rounds, up, cold(afterInstall)), 1.5));
+      rows.push(pairRow("preview, cold after npm ci", await pairs(ws, "preview cold, after npm ci", rounds, ["preview"], cold(afterInstall)), 1.5));
+      rows.push(pairRow("no-op up, cold after a pull", await pairs(ws, "no-op up cold, after a pull", rounds, up, cold(afterPull)), 1.5));
+      rows.push(pairRow("preview, cold after a pull", await pairs(ws, "preview cold, after a pull", rounds, ["preview"], cold(afterPull)), 1.5));
+      rows.push(pairRow("no-op up, cold, nothing built", await pairs(ws, "no-op up cold, nothing built", rounds, up, cold(nothingBuilt)), 1.5));
+      rows.push(pairRow("preview, cold, nothing built", await pairs(ws, "preview cold, nothing built", rounds, ["preview"], cold(nothingBuilt)), 1.5));
     }
   } finally {
     await ws.close();

@@ -4,14 +4,12 @@
 // in milliseconds from the CLI's start. Not a benchmark (the verbose log slows every run); it is how
 // docs/deploy-benchmarks.md finds what lies between a run's start and its first API call.
 // Run: npm run bench:deploy-timeline -- [--latency 150] [--slow-start 2000]
-import { execFile } from "node:child_process";
-import { appendFile, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
+import { afterInstall, afterPull, nothingBuilt } from "./lib/cold-states";
 import { benchWorkspace } from "./lib/workspace";
 
-const execFileAsync = promisify(execFile);
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
@@ -67,19 +65,13 @@ async function main(): Promise<void> {
     await show(`fresh up (${latencyMs} ms per API call, ${slowStartMs} ms machine start)`, () => ws.pulumi("textslash", args));
     ws.api.setFaults({});
     await show("no-op up", () => ws.pulumi("textslash", args));
-    // Cold as the benchmark's cold rows (scripts/bench/deploy.ts): after `npm ci`'s prepare, after a
-    // pull (both bundles' sources changed), then with nothing built. The stand-in plugins keep their compile cache.
+    // Cold as the benchmark's cold rows (lib/cold-states.ts): after npm ci, after a pull, nothing built.
     const dir = ws.dir("textslash");
-    const nothingBuilt = async () => {
-      await rm(path.join(dir, "dist"), { recursive: true, force: true });
-      await rm(path.join(dir, "node_modules", ".cache", "textslash-compile-cache"), { recursive: true, force: true });
-    };
-    await nothingBuilt();
-    await execFileAsync("npm", ["run", "--silent", "prepare"], { cwd: dir });
+    await afterInstall(dir);
     await show("no-op up, cold after npm ci", () => ws.pulumi("textslash", args));
-    for (const file of ["index.ts", "components/providers.ts"]) await appendFile(path.join(dir, file), "//! pulled\n");
+    await afterPull(dir);
     await show("no-op up, cold after a pull", () => ws.pulumi("textslash", args));
-    await nothingBuilt();
+    await nothingBuilt(dir);
     await show("no-op up, cold, nothing built", () => ws.pulumi("textslash", args));
   } finally {
     await ws.close();
