@@ -6,10 +6,10 @@
 // older Node, a read-only folder) everything loads as before.
 //
 // One folder per kind of process. V8 also checks each entry against the V8 flags it was compiled
-// under, and the program process compiles most of its modules after @pulumi/pulumi's cmd/run has
-// set --allow-natives-syntax (runtime/closure/v8Hooks.js) while the provider host never sets it: in
-// one shared folder each would reject, recompile and rewrite the other's entries for the modules
-// both load (zod, grpc-js), on every deploy.
+// under, and the program process compiles nearly all of its modules after @pulumi/pulumi's
+// runtime/closure/v8Hooks.js has set --allow-natives-syntax (its preload, program-preload.cjs, loads
+// it first) while the provider host never sets it: in one shared folder each would reject,
+// recompile and rewrite the other's entries for the modules both load (zod, grpc-js), on every deploy.
 "use strict";
 const nodeModule = require("node:module");
 const path = require("node:path");
@@ -21,7 +21,7 @@ const KINDS = ["program", "provider-host"];
 
 /**
  * Turns the cache on, in `kind`'s folder, for every module the process loads after this call: the
- * program process preloads program-compile-cache.cjs (Pulumi.yaml `nodeargs`), the provider host
+ * program process preloads program-preload.cjs (Pulumi.yaml `nodeargs`), the provider host
  * calls it first thing. Says whether it is on and, if not, why; a deploy goes on either way.
  */
 function enableCompileCache(kind) {

@@ -1,6 +1,5 @@
-// Two parts of @pulumi/pulumi that its index loads eagerly and the program never uses, made to load
-// on first use instead. Installed before @pulumi/pulumi is first required (components/program.cjs);
-// code that does use them still gets them, when it needs them.
+// Parts of @pulumi/pulumi that load or start eagerly and that the program never uses, made to load
+// or start on first use instead; code that does use them still gets them, when it needs them.
 // - The TypeScript compiler (about half a second of CPU): the closure serializer
 //   (runtime/closure/parseFunction.js, 3.276) requires it at module load through typescript-shim.js,
 //   for the parse it makes when a function is serialized (pulumi.dynamic.Resource,
@@ -9,6 +8,9 @@
 // - The Automation API (`pulumi.automation`: execa, LocalWorkspace, its gRPC server; 0.15 s to
 //   load on this machine): the index requires ./automation for the namespace. The program is what
 //   the Automation API runs, never its user (the fleet loads it in its own process).
+// Both deferred by components/program.cjs, before @pulumi/pulumi's index is first required.
+// - The inspector session for the same serializer, which cmd/run opens before it runs any program
+//   (deferInspectorSession, from the program's preload, components/program-preload.cjs).
 "use strict";
 const Module = require("node:module");
 
@@ -58,4 +60,47 @@ function deferUnusedSdkParts(root) {
   }
 }
 
-module.exports = { deferUnusedSdkParts };
+/**
+ * cmd/run opens an in-process inspector session with the Debugger enabled before it runs any
+ * program (cmd/run/index.js initializeHooks → runtime/closure/v8Hooks.js isInitializedAsync), so
+ * that the closure serializer can map a function's scriptId to its file from Debugger.scriptParsed
+ * events. With the Debugger on, V8 reports every script compiled afterwards (the program's bundle,
+ * zod, the provider SDKs) to that session: about 0.1 s of the program process's CPU in a no-op
+ * `up` on this machine (docs/deploy-benchmarks.md), for a serializer the program never calls.
+ *
+ * This opens the session on first use instead, with v8Hooks' own exports replaced: the serializer
+ * reaches the session and the map only through them (runtime/closure/v8.js calls getSessionAsync and
+ * getScriptUrl on the module object). Nothing is lost by opening it late: Debugger.enable reports
+ * every script still loaded ("also fired for all known and uncollected scripts upon enabling
+ * debugger", Chrome DevTools Protocol, Debugger.scriptParsed), and the listener is attached before
+ * it, so the map is filled with what was loaded before as well as after.
+ *
+ * Must run before cmd/run starts the program (the preload does). Loading v8Hooks sets V8's
+ * --allow-natives-syntax, so everything cmd/run loads after this is compiled under that flag (the
+ * compile cache's warmer does the same, warm-compile-cache.cjs). Another @pulumi/pulumi whose v8Hooks
+ * lacks these exports is left as it is.
+ */
+function deferInspectorSession(root) {
+  let hooks;
+  try {
+    hooks = require(require.resolve("@pulumi/pulumi/runtime/closure/v8Hooks", { paths: [root] }));
+  } catch {
+    return;
+  }
+  if (!["isInitializedAsync", "getSessionAsync", "getScriptUrl"].every((name) => typeof hooks[name] === "function")) return;
+  const scriptUrls = new Map();
+  let session;
+  const openSession = async () => {
+    const inspector = require("node:inspector");
+    const opened = new inspector.Session();
+    opened.connect();
+    opened.on("Debugger.scriptParsed", ({ params }) => scriptUrls.set(params.scriptId, params.url));
+    await new Promise((resolve, reject) => opened.post("Debugger.enable", (err) => (err ? reject(err) : resolve())));
+    return opened;
+  };
+  hooks.isInitializedAsync = async () => undefined;
+  hooks.getSessionAsync = () => (session ??= openSession());
+  hooks.getScriptUrl = (id) => scriptUrls.get(id);
+}
+
+module.exports = { deferUnusedSdkParts, deferInspectorSession };

@@ -5,7 +5,7 @@
 // for: 0.4–0.5 s of a no-op `up` on this machine (docs/deploy-benchmarks.md, "cold").
 //
 // One child process per kind of cache, each loading what that process loads, in the same order
-// relative to the V8 flag cmd/run sets (V8 rejects an entry compiled under other flags), without
+// relative to the V8 flag @pulumi/pulumi's v8Hooks sets (V8 rejects an entry compiled under other flags), without
 // running either: the program process's cmd/run modules (its tracing's OpenTelemetry among them),
 // then @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle requires; the
 // provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs preload).
@@ -25,14 +25,15 @@ const load = {
   program() {
     const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] }));
     const fromSdk = (id) => require(require.resolve(id, { paths: [sdk] }));
-    // cmd/run/index.js's own requires, in its order (index.js itself, and run.js which requires it,
-    // start a run when loaded). v8Hooks sets --allow-natives-syntax: what loads after it is
-    // compiled under that flag, in the program process as here.
+    // The program's preload first (program-preload.cjs): it loads v8Hooks, which sets
+    // --allow-natives-syntax, so everything after it is compiled under that flag, in the program
+    // process as here. Then cmd/run/index.js's own requires, in its order (index.js itself, and
+    // run.js which requires it, start a run when loaded).
+    require("./lazy-modules.cjs").deferInspectorSession(root);
     require(path.join(sdk, "cmd/run/instrumentation.js"));
     fromSdk("source-map-support/register");
     for (const file of ["log/index.js", "runtime/settings.js"]) require(path.join(sdk, file));
     fromSdk("minimist");
-    require(path.join(sdk, "runtime/closure/v8Hooks.js"));
     for (const file of ["cmd/run/tracing.js", "cmd/run/error.js", "runtime/stack.js", "runtime/manifest.js", "tsutils.js"]) require(path.join(sdk, file));
     for (const id of ["ini", "semver"]) fromSdk(id);
     require("./lazy-modules.cjs").deferUnusedSdkParts(root);

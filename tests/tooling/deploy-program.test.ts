@@ -64,11 +64,41 @@ describe("the program a deploy runs", () => {
 
   it("runs with Node's compile cache on from the process's first module (Pulumi.yaml nodeargs)", () => {
     const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
-    expect(nodeargs).toEqual(["--require", "./components/program-compile-cache.cjs"]);
+    expect(nodeargs).toEqual(["--require", "./components/program-preload.cjs"]);
     // As the language host starts the program: node <nodeargs> …, in the project folder.
     const result = spawnSync(process.execPath, [...nodeargs, "-e", 'console.log(require("node:module").getCompileCacheDir())'], { cwd: repoRoot, encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toMatch(new RegExp(`^${path.join(repoRoot, "node_modules", ".cache", "textslash-compile-cache", "program")}/`));
+  });
+
+  it("opens the closure serializer's inspector session on first use, not before every program", () => {
+    // As cmd/run starts a program (cmd/run/index.js initializeHooks), then as the serializer finds a
+    // function's file (runtime/closure/v8.js), for a function of a module loaded before any session.
+    const script = `
+      const inspector = require("node:inspector");
+      let sessions = 0;
+      const connect = inspector.Session.prototype.connect;
+      inspector.Session.prototype.connect = function () { sessions++; return connect.call(this); };
+      const { staleness } = require("./components/bundles.cjs");
+      (async () => {
+        await require("@pulumi/pulumi/runtime/closure/v8Hooks").isInitializedAsync();
+        const beforeUse = sessions;
+        const { file } = await require("@pulumi/pulumi/runtime/closure/v8").getFunctionLocationAsync(staleness);
+        const serialized = await require("@pulumi/pulumi").runtime.serializeFunction(() => 42);
+        console.log(JSON.stringify({ beforeUse, file, serialized: serialized.text.includes("42"), sessions }));
+      })();`;
+    const run = (nodeargs: string[]) => {
+      const result = spawnSync(process.execPath, [...nodeargs, "-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
+      if (result.status !== 0) throw new Error(`node ${nodeargs.join(" ")} failed (${result.status}):\n${result.stderr}`);
+      return JSON.parse(result.stdout.trim()) as { beforeUse: number; file: string; serialized: boolean; sessions: number };
+    };
+    const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    // Without the preload, the SDK's own behaviour: a session before anything is serialized.
+    expect(run([])).toMatchObject({ beforeUse: 1, serialized: true, sessions: 1 });
+    const deferred = run(nodeargs);
+    expect(deferred).toMatchObject({ beforeUse: 0, serialized: true, sessions: 1 });
+    // The script was loaded before the session was opened, and is still mapped to its file.
+    expect(deferred.file).toMatch(/components[\\/]bundles\.cjs$/);
   });
 
   it("declares the whole stack and exports its outputs without loading a TypeScript compiler or the Automation API", () => {
