@@ -9,10 +9,12 @@
 //   load on this machine): the index requires ./automation for the namespace. The program is what
 //   the Automation API runs, never its user (the fleet loads it in its own process).
 // Both deferred by components/program.cjs, before @pulumi/pulumi's index is first required.
-// - The inspector session for the same serializer, which cmd/run opens before it runs any program
-//   (deferInspectorSession, from the program's preload, components/program-preload.cjs).
+// - The inspector session for the same serializer, which cmd/run opens before it runs any program,
+//   and the OpenTelemetry SDK its tracing loads for `--tracing` (deferSdkStartup, from the
+//   program's preload, components/program-preload.cjs).
 "use strict";
 const Module = require("node:module");
+const path = require("node:path");
 
 /**
  * Puts a stand-in for the module at `file` in Node's module cache that loads the real one on first
@@ -103,4 +105,56 @@ function deferInspectorSession(root) {
   hooks.getScriptUrl = (id) => scriptUrls.get(id);
 }
 
-module.exports = { deferUnusedSdkParts, deferInspectorSession };
+/**
+ * cmd/run's tracing (cmd/run/tracing.js) requires OpenTelemetry's SDK at load (resources,
+ * sdk-trace-base, sdk-trace-node, instrumentation, instrumentation-grpc, exporter-zipkin: 70-85 ms
+ * on this machine) and uses it only in start(), which cmd/run calls when `pulumi` runs with
+ * `--tracing`. This puts a stand-in for that file in Node's module cache: start() loads the real
+ * module and starts it, and from then on every call goes to the real one; until then newSpan() is
+ * the real one's with no root span (only start() sets one), which needs only @opentelemetry/api,
+ * loaded anyway (cmd/run/instrumentation.js), and stop() has nothing to stop. An SDK whose
+ * tracing.js has other exports is left as it is. Must run before cmd/run loads (the preload does).
+ */
+function deferTracing(root) {
+  let file;
+  try {
+    file = require.resolve("@pulumi/pulumi/cmd/run/tracing", { paths: [root] });
+  } catch {
+    return;
+  }
+  if (require.cache[file] !== undefined) return;
+  const source = require("node:fs").readFileSync(file, "utf8");
+  const exported = [...source.matchAll(/^exports\.(\w+) = /gm)].map((m) => m[1]).sort();
+  if (exported.join() !== "newSpan,start,stop") return;
+  const api = require(require.resolve("@opentelemetry/api", { paths: [path.dirname(file)] }));
+  let real;
+  const load = () => {
+    if (real === undefined) {
+      delete require.cache[file];
+      real = require(file);
+    }
+    return real;
+  };
+  const stand = new Module(file, module);
+  stand.filename = file;
+  stand.loaded = true;
+  stand.exports = {
+    __esModule: true,
+    start: (destinationUrl) => load().start(destinationUrl),
+    stop: () => real?.stop(),
+    newSpan(name) {
+      if (real !== undefined) return real.newSpan(name);
+      const ctx = api.trace.setSpan(api.context.active(), api.trace.getActiveSpan());
+      return api.trace.getTracer("nodejs-runtime").startSpan(name, undefined, ctx);
+    },
+  };
+  require.cache[file] = stand;
+}
+
+/** Both of what cmd/run starts before the program and the program never uses; from the program's preload. */
+function deferSdkStartup(root) {
+  deferInspectorSession(root);
+  deferTracing(root);
+}
+
+module.exports = { deferUnusedSdkParts, deferSdkStartup };

@@ -5,9 +5,9 @@
 // for: 0.4–0.5 s of a no-op `up` on this machine (docs/deploy-benchmarks.md, "cold").
 //
 // One child process per kind of cache, each loading what that process loads, in the same order
-// relative to the V8 flag @pulumi/pulumi's v8Hooks sets (V8 rejects an entry compiled under other flags), without
-// running either: the program process's cmd/run modules (its tracing's OpenTelemetry among them),
-// then @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle requires; the
+// relative to the V8 flag @pulumi/pulumi's v8Hooks sets (V8 rejects an entry compiled under other
+// flags), without running either: the program process's preload and cmd/run modules, then
+// @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle requires; the
 // provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs preload).
 // Node keys entries by the file's real path and checks each against the file's hash, so they serve
 // any process that loads the same installed files; a module missed here is compiled and cached by
@@ -28,8 +28,8 @@ const load = {
     // The program's preload first (program-preload.cjs): it loads v8Hooks, which sets
     // --allow-natives-syntax, so everything after it is compiled under that flag, in the program
     // process as here. Then cmd/run/index.js's own requires, in its order (index.js itself, and
-    // run.js which requires it, start a run when loaded).
-    require("./lazy-modules.cjs").deferInspectorSession(root);
+    // run.js which requires it, start a run when loaded); its tracing is the preload's stand-in.
+    require("./lazy-modules.cjs").deferSdkStartup(root);
     require(path.join(sdk, "cmd/run/instrumentation.js"));
     fromSdk("source-map-support/register");
     for (const file of ["log/index.js", "runtime/settings.js"]) require(path.join(sdk, file));

@@ -101,6 +101,32 @@ describe("the program a deploy runs", () => {
     expect(deferred.file).toMatch(/components[\\/]bundles\.cjs$/);
   });
 
+  it("loads OpenTelemetry's SDK for cmd/run's tracing only when tracing starts", () => {
+    // As cmd/run uses its tracing (cmd/run/run.js): newSpan on every run, start only with --tracing.
+    const script = `
+      const sdkOtel = () => Object.keys(require.cache).filter((m) => /@opentelemetry[\\/](resources|sdk-trace-base|sdk-trace-node|exporter-zipkin|instrumentation)/.test(m)).length;
+      const tracing = require("@pulumi/pulumi/cmd/run/tracing");
+      const untraced = tracing.newSpan("language-runtime.run");
+      untraced.end();
+      const before = { modules: sdkOtel(), recording: untraced.isRecording() };
+      tracing.start("http://127.0.0.1:9/api/v2/spans");
+      const traced = tracing.newSpan("language-runtime.run");
+      console.log(JSON.stringify({ before, after: { modules: sdkOtel(), recording: traced.isRecording() } }));
+      process.exit(0);`;
+    const run = (nodeargs: string[]) => {
+      const result = spawnSync(process.execPath, [...nodeargs, "-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
+      if (result.status !== 0) throw new Error(`node ${nodeargs.join(" ")} failed (${result.status}):\n${result.stderr}`);
+      return JSON.parse(result.stdout.trim().split("\n").pop()!) as { before: { modules: number; recording: boolean }; after: { modules: number; recording: boolean } };
+    };
+    const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    const sdk = run([]);
+    expect(sdk.before.modules).toBeGreaterThan(0);
+    const deferred = run(nodeargs);
+    expect(deferred.before).toEqual({ modules: 0, recording: false });
+    // Started, it is the SDK's tracing: a recording span under the root span.
+    expect(deferred.after).toEqual({ modules: sdk.after.modules, recording: true });
+  });
+
   it("declares the whole stack and exports its outputs without loading a TypeScript compiler or the Automation API", () => {
     const run = runEntryPoint();
     expect(run.registered).toEqual(expect.arrayContaining(["textslash", "relay-app", "vm-app", "vm-volume", "textslash-data-loss-guard", "textslash-deployment-check"]));
