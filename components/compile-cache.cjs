@@ -10,6 +10,7 @@
 // runtime/closure/v8Hooks.js has set --allow-natives-syntax (its preload, program-preload.cjs, loads
 // it first) while the provider host never sets it: in one shared folder each would reject,
 // recompile and rewrite the other's entries for the modules both load (zod, grpc-js), on every deploy.
+// The deployment check (a `node` of its own at the end of an `up` that changed something) has one too.
 "use strict";
 const nodeModule = require("node:module");
 const path = require("node:path");
@@ -17,12 +18,13 @@ const path = require("node:path");
 const root = path.resolve(__dirname, "..");
 /** TEXTSLASH_COMPILE_CACHE_DIR moves it (the tests give a run a cache of its own). */
 const directory = process.env.TEXTSLASH_COMPILE_CACHE_DIR || path.join(root, "node_modules", ".cache", "textslash-compile-cache");
-const KINDS = ["program", "provider-host"];
+const KINDS = ["program", "provider-host", "deployment-check"];
 
 /**
  * Turns the cache on, in `kind`'s folder, for every module the process loads after this call: the
- * program process preloads program-preload.cjs (Pulumi.yaml `nodeargs`), the provider host
- * calls it first thing. Says whether it is on and, if not, why; a deploy goes on either way.
+ * program process preloads program-preload.cjs (Pulumi.yaml `nodeargs`), the provider host and the
+ * deployment check (deployment-check/main.mjs) call it first thing. Says whether it is on and, if
+ * not, why; a deploy goes on either way.
  */
 function enableCompileCache(kind) {
   if (!KINDS.includes(kind)) throw new Error(`textslash: no compile cache kind ${kind}; the kinds are ${KINDS.join(", ")}`);

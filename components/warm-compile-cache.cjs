@@ -6,9 +6,10 @@
 //
 // One child process per kind of cache, each loading what that process loads, in the same order
 // relative to the V8 flag @pulumi/pulumi's v8Hooks sets (V8 rejects an entry compiled under other
-// flags), without running either: the program process's preload and cmd/run modules, then
+// flags), without running any: the program process's preload and cmd/run modules, then
 // @pulumi/pulumi as program.cjs leaves it, zod and the SDKs the program bundle requires; the
-// provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs preload).
+// provider host's gRPC and protobuf modules and the providers it warms up (bundles.cjs preload);
+// the deployment check's own modules and zod's ES modules.
 // Node keys entries by the file's real path and checks each against the file's hash, so they serve
 // any process that loads the same installed files; a module missed here is compiled and cached by
 // the first deploy, as before. A failure costs speed only: it warns and exits 0, so an install
@@ -16,6 +17,7 @@
 "use strict";
 const { spawn } = require("node:child_process");
 const path = require("node:path");
+const { pathToFileURL } = require("node:url");
 const { enableCompileCache, flushCompileCache, KINDS } = require("./compile-cache.cjs");
 
 const root = path.resolve(__dirname, "..");
@@ -48,17 +50,21 @@ const load = {
     fromRoot("@pulumi/pulumi/version");
     require("./bundles.cjs").preload(root);
   },
+  // The check's modules but its entry (check.mjs runs the check when loaded): zod's ES modules.
+  async "deployment-check"() {
+    for (const file of ["settings.mjs", "poll.mjs"]) await import(pathToFileURL(path.join(__dirname, "deployment-check", file)).href);
+  },
 };
 
 /** In a child: loads one kind's modules into its cache; the message on failure is the parent's to print. */
-function warmOne(kind) {
+async function warmOne(kind) {
   const cache = enableCompileCache(kind);
   if (!cache.enabled) {
     console.error(cache.why);
     process.exit(1);
   }
   try {
-    load[kind]();
+    await load[kind]();
   } finally {
     flushCompileCache();
   }
@@ -91,4 +97,8 @@ function warmAll() {
 // With no argument, the parent; with a kind, one child (enableCompileCache refuses an unknown kind).
 const kind = process.argv[2];
 if (kind === undefined) void warmAll();
-else warmOne(kind);
+else
+  warmOne(kind).catch((err) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });

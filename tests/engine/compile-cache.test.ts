@@ -1,8 +1,8 @@
 // Node's compile cache as `npm ci` leaves it (package.json's prepare: the bundles, then
 // components/warm-compile-cache.cjs) serves a deploy's own processes: V8 accepts every cached
 // module and the deploy writes next to nothing, and from the second deploy on nothing at all (the
-// program process and the provider host keep folders of their own, so neither rejects and rewrites
-// the other's entries: components/compile-cache.cjs). Node's native debug log says it per module
+// program process, the provider host and the deployment check keep folders of their own, so none
+// rejects and rewrites another's entries: components/compile-cache.cjs). Node's native debug log says it per module
 // (NODE_DEBUG_NATIVE=COMPILE_CACHE, nodejs/node src/compile_cache.cc: "V8 code cache for CommonJS
 // <file> was accepted|rejected", "writing cache for CommonJS <file>").
 import { execFile } from "node:child_process";
@@ -34,8 +34,8 @@ describe("Node's compile cache after npm ci", () => {
 
   it("is warmed by prepare, one folder per kind of process", async () => {
     const { stdout } = await execFileAsync(process.execPath, ["components/warm-compile-cache.cjs"], { cwd: s.project.dir, env: { ...process.env, TEXTSLASH_COMPILE_CACHE_DIR: cache } });
-    expect(stdout).toMatch(/warmed Node's compile cache \(program, provider-host\)/);
-    expect((await readdir(cache)).sort()).toEqual(["program", "provider-host"]);
+    expect(stdout).toMatch(/warmed Node's compile cache \(program, provider-host, deployment-check\)/);
+    expect((await readdir(cache)).sort()).toEqual(["deployment-check", "program", "provider-host"]);
   });
 
   it("is skipped with a warning, and the install goes on, where the cache cannot be written", async () => {
@@ -69,4 +69,24 @@ describe("Node's compile cache after npm ci", () => {
     expect(second.rejected).toEqual([]);
     expect(second.written).toEqual([]);
   }, 240_000);
+
+  it("serves the deployment check: zod's ES modules accepted, only the check's own module written", async () => {
+    // As the stack's command runs it (textslash-stack.ts), told to skip polling: loading is what is measured.
+    const { stderr } = await execFileAsync(process.execPath, ["components/deployment-check/main.mjs"], {
+      cwd: s.project.dir,
+      env: {
+        ...process.env,
+        TEXTSLASH_COMPILE_CACHE_DIR: cache,
+        NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+        TEXTSLASH_DEPLOYMENT_CHECK: "skip",
+        TEXTSLASH_CHECK_ENDPOINTS: JSON.stringify([{ name: "the relay", url: "https://relay.example.test/health", hint: "none" }]),
+      },
+    });
+    const accepted = mentions(stderr, /V8 code cache for ESM (\S+) was accepted/g);
+    expect(accepted.filter((f) => f.includes("/node_modules/zod/")).length).toBeGreaterThan(30);
+    expect(accepted.some((f) => f.endsWith("/deployment-check/settings.mjs"))).toBe(true);
+    expect(mentions(stderr, /V8 code cache for ESM (\S+) was rejected/g)).toEqual([]);
+    // check.mjs runs the check when loaded, so the warmer leaves it to the first check.
+    expect(mentions(stderr, /writing cache for ESM (\S+) to temporary file/g).map((f) => f.split("/").pop())).toEqual(["check.mjs"]);
+  });
 });
