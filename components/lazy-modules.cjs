@@ -17,12 +17,13 @@ const Module = require("node:module");
 const path = require("node:path");
 
 /**
- * Puts a stand-in for the module at `file` in Node's module cache that loads the real one on first
- * use. `esModule` answers `__esModule` without loading: TypeScript's __importStar asks it at once
- * and, given true, keeps the stand-in itself as the namespace.
+ * Puts a stand-in for the module at `file` in Node's module cache, its exports made by
+ * `exportsOf(load, loaded)`: load() loads the real module (once, in place of the stand-in) and
+ * returns it, loaded() returns it if it has been loaded. Nothing happens if `file` is already in
+ * the cache (loaded, or deferred before).
  */
-function defer(file, esModule) {
-  if (require.cache[file] !== undefined) return; // already loaded (or deferred)
+function putStandIn(file, exportsOf) {
+  if (require.cache[file] !== undefined) return;
   let real;
   const load = () => {
     if (real === undefined) {
@@ -34,19 +35,32 @@ function defer(file, esModule) {
   const stand = new Module(file, module);
   stand.filename = file;
   stand.loaded = true;
-  stand.exports = new Proxy(
-    {},
-    {
-      get: (_target, key) => (esModule && key === "__esModule" ? true : load()[key]),
-      has: (_target, key) => key in load(),
-      ownKeys: () => Reflect.ownKeys(load()),
-      getOwnPropertyDescriptor: (_target, key) => {
-        const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
-        return descriptor && { ...descriptor, configurable: true };
-      },
-    },
-  );
+  stand.exports = exportsOf(load, () => real);
   require.cache[file] = stand;
+}
+
+/**
+ * Puts a stand-in for the module at `file` in Node's module cache that loads the real one on first
+ * use. `esModule` answers `__esModule` without loading: TypeScript's __importStar asks it at once
+ * and, given true, keeps the stand-in itself as the namespace.
+ */
+function defer(file, esModule) {
+  putStandIn(
+    file,
+    (load) =>
+      new Proxy(
+        {},
+        {
+          get: (_target, key) => (esModule && key === "__esModule" ? true : load()[key]),
+          has: (_target, key) => key in load(),
+          ownKeys: () => Reflect.ownKeys(load()),
+          getOwnPropertyDescriptor: (_target, key) => {
+            const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+            return descriptor && { ...descriptor, configurable: true };
+          },
+        },
+      ),
+  );
 }
 
 /** Defers both, for the @pulumi/pulumi that `root` resolves; idempotent. */
@@ -127,28 +141,17 @@ function deferTracing(root) {
   const exported = [...source.matchAll(/^exports\.(\w+) = /gm)].map((m) => m[1]).sort();
   if (exported.join() !== "newSpan,start,stop") return;
   const api = require(require.resolve("@opentelemetry/api", { paths: [path.dirname(file)] }));
-  let real;
-  const load = () => {
-    if (real === undefined) {
-      delete require.cache[file];
-      real = require(file);
-    }
-    return real;
-  };
-  const stand = new Module(file, module);
-  stand.filename = file;
-  stand.loaded = true;
-  stand.exports = {
+  putStandIn(file, (load, loaded) => ({
     __esModule: true,
     start: (destinationUrl) => load().start(destinationUrl),
-    stop: () => real?.stop(),
+    stop: () => loaded()?.stop(),
     newSpan(name) {
+      const real = loaded();
       if (real !== undefined) return real.newSpan(name);
       const ctx = api.trace.setSpan(api.context.active(), api.trace.getActiveSpan());
       return api.trace.getTracer("nodejs-runtime").startSpan(name, undefined, ctx);
     },
-  };
-  require.cache[file] = stand;
+  }));
 }
 
 /** Both of what cmd/run starts before the program and the program never uses; from the program's preload. */

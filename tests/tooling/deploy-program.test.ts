@@ -16,6 +16,15 @@ const repoRoot = path.resolve(__dirname, "..", "..");
 const project = parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as { main?: string; runtime: { options?: Record<string, unknown> } };
 /** The entry point: package.json's `main`, which the nodejs runtime runs when Pulumi.yaml has none. */
 const entryPoint = (JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { main: string }).main;
+/** The Node options the language host starts the program with (Pulumi.yaml `nodeargs`). */
+const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+
+/** Runs `script` in a Node process started with `args` in the project folder; returns its last line of output, parsed. */
+function runNode<T>(args: string[], script: string): T {
+  const result = spawnSync(process.execPath, [...args, "-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`node ${[...args, "-e", "<script>"].join(" ")} failed (${result.status}):\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split("\n").pop()!) as T;
+}
 
 /** Runs the program's entry point under mocks; returns what it registered and which modules it loaded. */
 function runEntryPoint(): { registered: string[]; outputs: string[]; typescript: string[]; automation: string[] } {
@@ -63,7 +72,6 @@ describe("the program a deploy runs", () => {
   });
 
   it("runs with Node's compile cache on from the process's first module (Pulumi.yaml nodeargs)", () => {
-    const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
     expect(nodeargs).toEqual(["--require", "./components/program-preload.cjs"]);
     // As the language host starts the program: node <nodeargs> …, in the project folder.
     const result = spawnSync(process.execPath, [...nodeargs, "-e", 'console.log(require("node:module").getCompileCacheDir())'], { cwd: repoRoot, encoding: "utf8" });
@@ -87,12 +95,7 @@ describe("the program a deploy runs", () => {
         const serialized = await require("@pulumi/pulumi").runtime.serializeFunction(() => 42);
         console.log(JSON.stringify({ beforeUse, file, serialized: serialized.text.includes("42"), sessions }));
       })();`;
-    const run = (nodeargs: string[]) => {
-      const result = spawnSync(process.execPath, [...nodeargs, "-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
-      if (result.status !== 0) throw new Error(`node ${nodeargs.join(" ")} failed (${result.status}):\n${result.stderr}`);
-      return JSON.parse(result.stdout.trim()) as { beforeUse: number; file: string; serialized: boolean; sessions: number };
-    };
-    const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    const run = (args: string[]) => runNode<{ beforeUse: number; file: string; serialized: boolean; sessions: number }>(args, script);
     // Without the preload, the SDK's own behaviour: a session before anything is serialized.
     expect(run([])).toMatchObject({ beforeUse: 1, serialized: true, sessions: 1 });
     const deferred = run(nodeargs);
@@ -113,12 +116,8 @@ describe("the program a deploy runs", () => {
       const traced = tracing.newSpan("language-runtime.run");
       console.log(JSON.stringify({ before, after: { modules: sdkOtel(), recording: traced.isRecording() } }));
       process.exit(0);`;
-    const run = (nodeargs: string[]) => {
-      const result = spawnSync(process.execPath, [...nodeargs, "-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
-      if (result.status !== 0) throw new Error(`node ${nodeargs.join(" ")} failed (${result.status}):\n${result.stderr}`);
-      return JSON.parse(result.stdout.trim().split("\n").pop()!) as { before: { modules: number; recording: boolean }; after: { modules: number; recording: boolean } };
-    };
-    const nodeargs = String(project.runtime.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    type Spans = { modules: number; recording: boolean };
+    const run = (args: string[]) => runNode<{ before: Spans; after: Spans }>(args, script);
     const sdk = run([]);
     expect(sdk.before.modules).toBeGreaterThan(0);
     const deferred = run(nodeargs);
