@@ -48,12 +48,32 @@ function staleness(root, name = "providers") {
   return undefined;
 }
 
+/**
+ * esbuild for `root`, loaded so that its buildSync runs the esbuild binary once per call instead of
+ * starting a worker thread (a second V8 isolate loading esbuild's JavaScript again) to talk to a
+ * long-lived one. A process here builds once or twice (the program process after a pull, the
+ * provider host on its first Check, `npm ci`'s prepare), where the worker costs more than it
+ * saves: the first build 101-110 -> 42 ms and half the CPU on this machine (evanw/esbuild#1689
+ * measured the same). esbuild reads ESBUILD_WORKER_THREADS when it is loaded (lib/main.js); one the
+ * user set is left as it is, and the variable is not passed on to anything this process starts.
+ */
+function loadEsbuild(root) {
+  const file = require.resolve("esbuild", { paths: [root] });
+  const userSet = process.env.ESBUILD_WORKER_THREADS !== undefined;
+  if (!userSet) process.env.ESBUILD_WORKER_THREADS = "0";
+  try {
+    return require(file);
+  } finally {
+    if (!userSet) delete process.env.ESBUILD_WORKER_THREADS;
+  }
+}
+
 /** Builds the bundle under `root`; returns the number of sources. Needs esbuild (a devDependency). */
 function build(root, name = "providers") {
   const { entry, out: outFile, manifest } = bundleNamed(name);
   let esbuild;
   try {
-    esbuild = require(require.resolve("esbuild", { paths: [root] }));
+    esbuild = loadEsbuild(root);
   } catch {
     throw new Error(
       `textslash: the compiled ${name} (${outFile}) must be built and esbuild (a devDependency) is not installed: ` +

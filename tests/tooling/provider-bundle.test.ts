@@ -48,6 +48,22 @@ describe("the provider bundle", () => {
     expect(await readFile(path.join(root, "dist", "providers.js"), "utf8")).toContain("after the build");
   });
 
+  it("is built without a worker thread, and the process's environment is left as it was", async () => {
+    await appendFile(path.join(root, "components", "fly", "ip.ts"), "\n// a pull\n");
+    // Counts the worker threads esbuild would start for its synchronous API (lib/main.js).
+    const script = (setting: string) => `
+      const workerThreads = require("node:worker_threads");
+      let workers = 0;
+      const Worker = workerThreads.Worker;
+      workerThreads.Worker = class extends Worker { constructor(...args) { super(...args); workers++; } };
+      ${setting}
+      ${loader} b.build(process.cwd(), "providers");
+      console.log(JSON.stringify({ workers, env: process.env.ESBUILD_WORKER_THREADS ?? null }));`;
+    expect(JSON.parse(node(script("")))).toEqual({ workers: 0, env: null });
+    // One the user set is theirs: esbuild's own default, with its worker.
+    expect(JSON.parse(node(script('process.env.ESBUILD_WORKER_THREADS = "1";')))).toEqual({ workers: 1, env: "1" });
+  });
+
   it("is rebuilt when tsconfig.json, which esbuild reads, changed", async () => {
     await appendFile(path.join(root, "tsconfig.json"), "\n");
     expect(node(`${loader} console.log(b.staleness(process.cwd()))`)).toBe("tsconfig.json changed");
