@@ -11,7 +11,16 @@
 // it first) while the provider host never sets it: in one shared folder each would reject,
 // recompile and rewrite the other's entries for the modules both load (zod, grpc-js), on every deploy.
 // The deployment check (a `node` of its own at the end of an `up` that changed something) has one too.
+//
+// The folders are made by the warmer (warm-compile-cache.cjs), which `npm ci`'s prepare runs. A run's
+// processes use a folder only if it exists (useCompileCache): where it does not (an install whose
+// scripts did not run), writing every module's entry as each process exits cost the run more than
+// compiling uncached (0.6 s of a no-op `up` here, docs/deploy-benchmarks.md), so the run goes
+// uncached and leaves the warmer running in the background once the program has exited
+// (warmMissingAfterExit), as `git gc --auto` detaches from the command that found work for it.
 "use strict";
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
 const nodeModule = require("node:module");
 const path = require("node:path");
 
@@ -20,18 +29,51 @@ const root = path.resolve(__dirname, "..");
 const directory = process.env.TEXTSLASH_COMPILE_CACHE_DIR || path.join(root, "node_modules", ".cache", "textslash-compile-cache");
 const KINDS = ["program", "provider-host", "deployment-check"];
 
+/** The file the warmer holds while it runs (its pid): what waits for it (the benchmarks) reads it. */
+const WARMING = path.join(directory, ".warming");
+
+const folderOf = (kind) => {
+  if (!KINDS.includes(kind)) throw new Error(`textslash: no compile cache kind ${kind}; the kinds are ${KINDS.join(", ")}`);
+  return path.join(directory, kind);
+};
+
 /**
- * Turns the cache on, in `kind`'s folder, for every module the process loads after this call: the
- * program process preloads program-preload.cjs (Pulumi.yaml `nodeargs`), the provider host and the
- * deployment check (deployment-check/main.mjs) call it first thing. Says whether it is on and, if
- * not, why; a deploy goes on either way.
+ * Turns the cache on, in `kind`'s folder (made if need be), for every module the process loads
+ * after this call: what the warmer does. Says whether it is on and, if not, why.
  */
 function enableCompileCache(kind) {
-  if (!KINDS.includes(kind)) throw new Error(`textslash: no compile cache kind ${kind}; the kinds are ${KINDS.join(", ")}`);
+  const folder = folderOf(kind);
   if (typeof nodeModule.enableCompileCache !== "function") return { enabled: false, why: `Node ${process.version} has no compile cache (22.1+)` };
-  const result = nodeModule.enableCompileCache(path.join(directory, kind));
+  const result = nodeModule.enableCompileCache(folder);
   const enabled = result.status === nodeModule.constants.compileCacheStatus.ENABLED || result.status === nodeModule.constants.compileCacheStatus.ALREADY_ENABLED;
-  return enabled ? { enabled } : { enabled, why: `${result.message || "not enabled"} (${path.join(directory, kind)})` };
+  return enabled ? { enabled } : { enabled, why: `${result.message || "not enabled"} (${folder})` };
+}
+
+/**
+ * For a deploy's own processes: the program process preloads program-preload.cjs (Pulumi.yaml
+ * `nodeargs`), the provider host and the deployment check (deployment-check/main.mjs) call this
+ * first thing. Turns the cache on if `kind`'s folder exists; a deploy goes on either way.
+ */
+function useCompileCache(kind) {
+  if (!fs.existsSync(folderOf(kind))) return { enabled: false, why: `${folderOf(kind)} has not been made yet` };
+  return enableCompileCache(kind);
+}
+
+/**
+ * In the program process: if any kind's folder is missing, runs the warmer once this process has
+ * exited, detached, its output discarded (a failure costs speed only, as at install). Nothing where
+ * Node has no compile cache.
+ */
+function warmMissingAfterExit() {
+  if (typeof nodeModule.enableCompileCache !== "function") return;
+  if (KINDS.every((kind) => fs.existsSync(folderOf(kind)))) return;
+  process.on("exit", () => {
+    try {
+      spawn(process.execPath, [path.join(__dirname, "warm-compile-cache.cjs")], { cwd: root, detached: true, stdio: "ignore" }).unref();
+    } catch {
+      // the next run finds the folders missing and tries again
+    }
+  });
 }
 
 /**
@@ -42,4 +84,4 @@ function flushCompileCache() {
   if (typeof nodeModule.flushCompileCache === "function") nodeModule.flushCompileCache();
 }
 
-module.exports = { enableCompileCache, flushCompileCache, directory, KINDS };
+module.exports = { enableCompileCache, useCompileCache, warmMissingAfterExit, flushCompileCache, directory, KINDS, WARMING };

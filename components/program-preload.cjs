@@ -1,10 +1,13 @@
 // Preloaded into the program process (Pulumi.yaml `nodeargs: --require`), before @pulumi/pulumi's
 // cmd/run loads: what has to be in place before the SDK's own start-up.
-// - Node's compile cache, from the process's first module on, cmd/run's included (compile-cache.cjs).
+// - Node's compile cache, from the process's first module on, cmd/run's included, and the warmer
+//   after the run if a folder of it is missing (compile-cache.cjs).
 // - What cmd/run starts before the program and the program never uses, started on first use
 //   instead: the closure serializer's inspector session and the tracing SDK (lazy-modules.cjs).
 "use strict";
 const path = require("node:path");
 
-require("./compile-cache.cjs").enableCompileCache("program");
+const compileCache = require("./compile-cache.cjs");
+compileCache.useCompileCache("program");
+compileCache.warmMissingAfterExit();
 require("./lazy-modules.cjs").deferSdkStartup(path.resolve(__dirname, ".."));

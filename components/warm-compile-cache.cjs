@@ -1,8 +1,8 @@
 // Fills Node's compile cache (compile-cache.cjs) at install time: package.json's `prepare`, which
-// `npm ci` and `npm install` run, calls this after building the bundles. Without it the first
-// deploy of a checkout, the one CI and Pulumi Deployments run after installing, compiles every
-// module uncached and then writes the cache as the program process exits, which the engine waits
-// for: 0.4–0.5 s of a no-op `up` on this machine (docs/deploy-benchmarks.md, "cold").
+// `npm ci` and `npm install` run, calls this after building the bundles, so that the first deploy
+// of a checkout (the one CI and Pulumi Deployments run after installing) loads as warm as the next.
+// A deploy that finds a folder of the cache missing (an install whose scripts did not run) runs
+// uncached and starts this, detached, once its program process has exited (warmMissingAfterExit).
 //
 // One child process per kind of cache, each loading what that process loads, in the same order
 // relative to the V8 flag @pulumi/pulumi's v8Hooks sets (V8 rejects an entry compiled under other
@@ -16,9 +16,10 @@
 // never fails for it.
 "use strict";
 const { spawn } = require("node:child_process");
+const fs = require("node:fs");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
-const { enableCompileCache, flushCompileCache, KINDS } = require("./compile-cache.cjs");
+const { enableCompileCache, flushCompileCache, KINDS, WARMING } = require("./compile-cache.cjs");
 
 const root = path.resolve(__dirname, "..");
 const fromRoot = (id) => require(require.resolve(id, { paths: [root] }));
@@ -72,8 +73,20 @@ async function warmOne(kind) {
   process.exit(0);
 }
 
+/** Holds WARMING while the children run; a folder that cannot be made is left to the children to report. */
+function holdWarming() {
+  try {
+    fs.mkdirSync(path.dirname(WARMING), { recursive: true });
+    fs.writeFileSync(WARMING, String(process.pid));
+  } catch {
+    return () => undefined;
+  }
+  return () => fs.rmSync(WARMING, { force: true });
+}
+
 function warmAll() {
   const started = Date.now();
+  const release = holdWarming();
   const children = KINDS.map(
     (kind) =>
       new Promise((resolve) => {
@@ -85,6 +98,7 @@ function warmAll() {
       }),
   );
   return Promise.all(children).then((results) => {
+    release();
     const failures = results.filter(Boolean);
     if (failures.length > 0) {
       console.warn(`textslash: Node's compile cache is only partly warmed (the first deploy will be slower, nothing else changes): ${failures.join("; ")}`);

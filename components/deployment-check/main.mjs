@@ -6,5 +6,5 @@
 // what this short-lived process does (zod, about 0.1 s uncached).
 import { createRequire } from "node:module";
 
-createRequire(import.meta.url)("../compile-cache.cjs").enableCompileCache("deployment-check");
+createRequire(import.meta.url)("../compile-cache.cjs").useCompileCache("deployment-check");
 await import("./check.mjs");

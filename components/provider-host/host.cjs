@@ -14,8 +14,8 @@
 // and google-protobuf's message classes. Measured in docs/deploy-benchmarks.md.
 "use strict";
 // First, so that grpc-js, protobufjs and the providers' bundle load from Node's compile cache.
-const { enableCompileCache, flushCompileCache } = require("../compile-cache.cjs");
-enableCompileCache("provider-host");
+const { useCompileCache, flushCompileCache } = require("../compile-cache.cjs");
+useCompileCache("provider-host");
 const grpc = require("@grpc/grpc-js");
 const fs = require("node:fs");
 const Module = require("node:module");

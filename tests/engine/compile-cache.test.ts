@@ -6,6 +6,7 @@
 // (NODE_DEBUG_NATIVE=COMPILE_CACHE, nodejs/node src/compile_cache.cc: "V8 code cache for CommonJS
 // <file> was accepted|rejected", "writing cache for CommonJS <file>").
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,28 @@ describe("Node's compile cache after npm ci", () => {
     expect(first.written.filter((f) => f.includes("/node_modules/") && !/@pulumi\/pulumi\/cmd\/run\/(index|run)\.js$/.test(f))).toEqual([]);
     expect(second.rejected).toEqual([]);
     expect(second.written).toEqual([]);
+  }, 240_000);
+
+  it("where the cache is missing, a no-op up writes none of it and leaves the warmer to fill it after", async () => {
+    const missing = await mkdtemp(join(tmpdir(), "textslash-compile-cache-missing-"));
+    try {
+      const env = { TEXTSLASH_COMPILE_CACHE_DIR: missing, NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+      const first = await s.cli(["up", "--yes", "--skip-preview"], { env });
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      // No process of the run compiled into a cache (so none wrote one as it exited).
+      expect(mentions(first.stdout + first.stderr, /writing cache for \S+ (\S+)/g)).toEqual([]);
+      const deadline = Date.now() + 60_000;
+      while ((existsSync(join(missing, ".warming")) || (await readdir(missing)).length < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await readdir(missing)).sort()).toEqual(["deployment-check", "program", "provider-host"]);
+      // The next run is served by what the warmer wrote.
+      const second = await s.cli(["up", "--yes", "--skip-preview"], { env });
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      const log = second.stdout + second.stderr;
+      expect(mentions(log, /V8 code cache for CommonJS (\S+) was accepted/g).some((f) => f.includes("/node_modules/@pulumi/pulumi/runtime/"))).toBe(true);
+      expect(mentions(log, /V8 code cache for CommonJS (\S+) was rejected/g)).toEqual([]);
+    } finally {
+      await rm(missing, { recursive: true, force: true });
+    }
   }, 240_000);
 
   it("serves the deployment check: zod's ES modules accepted, only the check's own module written", async () => {

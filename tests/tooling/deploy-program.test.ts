@@ -6,7 +6,9 @@
 // which no resource of the program uses. Proved by running the entry point in a Node process of its
 // own under Pulumi's mocks with a whole stack configuration, and listing the modules it loaded.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -71,12 +73,31 @@ describe("the program a deploy runs", () => {
     expect(existsSync(path.join(repoRoot, entryPoint))).toBe(true);
   });
 
-  it("runs with Node's compile cache on from the process's first module (Pulumi.yaml nodeargs)", () => {
+  it("runs with Node's compile cache on from the process's first module (Pulumi.yaml nodeargs)", async () => {
     expect(nodeargs).toEqual(["--require", "./components/program-preload.cjs"]);
-    // As the language host starts the program: node <nodeargs> …, in the project folder.
-    const result = spawnSync(process.execPath, [...nodeargs, "-e", 'console.log(require("node:module").getCompileCacheDir())'], { cwd: repoRoot, encoding: "utf8" });
-    expect(result.stderr).toBe("");
-    expect(result.stdout.trim()).toMatch(new RegExp(`^${path.join(repoRoot, "node_modules", ".cache", "textslash-compile-cache", "program")}/`));
+    const cache = await mkdtemp(path.join(tmpdir(), "textslash-preload-cache-"));
+    try {
+      // As the language host starts the program: node <nodeargs> …, in the project folder.
+      const cacheDir = () => {
+        const result = spawnSync(process.execPath, [...nodeargs, "-e", 'console.log(require("node:module").getCompileCacheDir() ?? "off")'], {
+          cwd: repoRoot,
+          encoding: "utf8",
+          env: { ...process.env, TEXTSLASH_COMPILE_CACHE_DIR: cache },
+        });
+        expect(result.stderr).toBe("");
+        return result.stdout.trim();
+      };
+      // No folder yet (an install whose scripts did not run): off for this run, and the warmer
+      // started once the process has exited fills every kind's folder.
+      expect(cacheDir()).toBe("off");
+      const deadline = Date.now() + 30_000;
+      while ((existsSync(path.join(cache, ".warming")) || readdirSync(cache).length < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(readdirSync(cache).sort()).toEqual(["deployment-check", "program", "provider-host"]);
+      // Then on, in the program's own folder.
+      expect(cacheDir()).toMatch(new RegExp(`^${path.join(cache, "program")}/`));
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 
   it("opens the closure serializer's inspector session on first use, not before every program", () => {

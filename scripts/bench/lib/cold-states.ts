@@ -3,21 +3,47 @@
 // checkout is at that moment. The stand-in plugins keep their compile cache throughout
 // (sandbox/plugins/install.ts): the Go binaries they stand in for compile nothing at run time.
 import { execFile } from "node:child_process";
-import { appendFile, rm } from "node:fs/promises";
+import { appendFile, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 
-/** The program's and the provider host's compile caches: the copy's node_modules is the checkout's. */
-const { directory: compileCacheDirectory } = createRequire(__filename)("../../../components/compile-cache.cjs") as { directory: string };
+/** The deploy's compile caches: the copy's node_modules is the checkout's. */
+const { directory: compileCacheDirectory, WARMING } = createRequire(__filename)("../../../components/compile-cache.cjs") as { directory: string; WARMING: string };
+
+/**
+ * Resolves once no compile cache warmer is running: a run that found the cache missing leaves one
+ * behind it (components/compile-cache.cjs warmMissingAfterExit), and a timed run must neither share
+ * the CPU with it nor have it write into a cache the next state has just removed.
+ */
+export async function warmerSettled(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pid: number;
+    try {
+      pid = Number(await readFile(WARMING, "utf8"));
+    } catch {
+      return; // none running
+    }
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return; // it died holding the file: nothing is writing
+    }
+    if (Date.now() > deadline) throw new Error(`the compile cache warmer (pid ${pid}) was still running after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 /**
  * No bundle and no compile cache, as an install whose scripts did not run leaves it: the run
- * compiles the program and the providers (components/bundles.cjs) and every module uncached.
+ * builds the program and the providers (components/bundles.cjs), loads every module uncached and
+ * leaves the warmer running after it.
  */
 export async function nothingBuilt(dir: string): Promise<void> {
+  await warmerSettled();
   await rm(join(dir, "dist"), { recursive: true, force: true });
   await rm(compileCacheDirectory, { recursive: true, force: true });
 }
