@@ -8,10 +8,10 @@
 // - The Automation API (`pulumi.automation`: execa, LocalWorkspace, its gRPC server; 0.15 s to
 //   load on this machine): the index requires ./automation for the namespace. The program is what
 //   the Automation API runs, never its user (the fleet loads it in its own process).
-// Both deferred by components/program.cjs, before @pulumi/pulumi's index is first required.
-// - The inspector session for the same serializer, which cmd/run opens before it runs any program,
-//   and the OpenTelemetry SDK its tracing loads for `--tracing` (deferSdkStartup, from the
-//   program's preload, components/program-preload.cjs).
+// - The inspector session for the same serializer, which cmd/run opens before it runs any program.
+// - The OpenTelemetry SDK cmd/run's tracing loads for `--tracing`.
+// All four deferred by deferUnusedSdk, from the program's preload (components/program-preload.cjs),
+// before cmd/run and @pulumi/pulumi's index load.
 "use strict";
 const Module = require("node:module");
 const path = require("node:path");
@@ -63,7 +63,7 @@ function defer(file, esModule) {
   );
 }
 
-/** Defers both, for the @pulumi/pulumi that `root` resolves; idempotent. */
+/** Defers TypeScript and the Automation API, for the @pulumi/pulumi that `root` resolves. */
 function deferUnusedSdkParts(root) {
   for (const [id, esModule] of [["@pulumi/pulumi/typescript-shim", false], ["@pulumi/pulumi/automation", true]]) {
     let file;
@@ -159,10 +159,11 @@ function deferTracing(root) {
   }));
 }
 
-/** Both of what cmd/run starts before the program and the program never uses; from the program's preload. */
-function deferSdkStartup(root) {
+/** All four, for the @pulumi/pulumi that `root` resolves; idempotent. Before cmd/run loads. */
+function deferUnusedSdk(root) {
+  deferUnusedSdkParts(root);
   deferInspectorSession(root);
   deferTracing(root);
 }
 
-module.exports = { deferUnusedSdkParts, deferSdkStartup };
+module.exports = { deferUnusedSdk };

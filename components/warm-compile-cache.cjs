@@ -31,15 +31,15 @@ const load = {
     // The program's preload first (program-preload.cjs): it loads v8Hooks, which sets
     // --allow-natives-syntax, so everything after it is compiled under that flag, in the program
     // process as here. Then cmd/run/index.js's own requires, in its order (index.js itself, and
-    // run.js which requires it, start a run when loaded); its tracing is the preload's stand-in.
-    require("./lazy-modules.cjs").deferSdkStartup(root);
+    // run.js which requires it, start a run when loaded); its tracing is the preload's stand-in,
+    // and @pulumi/pulumi below loads as program.cjs finds it, with the preload's deferrals.
+    require("./lazy-modules.cjs").deferUnusedSdk(root);
     require(path.join(sdk, "cmd/run/instrumentation.js"));
     fromSdk("source-map-support/register");
     for (const file of ["log/index.js", "runtime/settings.js"]) require(path.join(sdk, file));
     fromSdk("minimist");
     for (const file of ["cmd/run/tracing.js", "cmd/run/error.js", "runtime/stack.js", "runtime/manifest.js", "tsutils.js"]) require(path.join(sdk, file));
     for (const id of ["ini", "semver"]) fromSdk(id);
-    require("./lazy-modules.cjs").deferUnusedSdkParts(root);
     for (const id of ["@pulumi/pulumi", "zod"]) fromRoot(id);
     // The SDKs' resource modules load on first use: these are the ones the program declares.
     const docker = fromRoot("@pulumi/docker");

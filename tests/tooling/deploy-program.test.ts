@@ -36,11 +36,9 @@ function runEntryPoint(): { registered: string[]; outputs: string[]; typescript:
     PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value]))),
     PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(Object.entries(config).filter(([, v]) => v.secret).map(([k]) => k)),
   };
-  // As in the language host (cmd/run loads none of @pulumi/pulumi's index before the program), the
-  // program's entry point defers TypeScript before @pulumi/pulumi is first loaded; the mocks need
-  // @pulumi/pulumi earlier here, so the deferral comes first.
+  // With the program's preload, as the language host starts it (Pulumi.yaml nodeargs): it defers
+  // TypeScript and the Automation API before @pulumi/pulumi is first loaded, here by the mocks.
   const script = `
-    require(${JSON.stringify(path.join(repoRoot, "components", "lazy-modules.cjs"))}).deferUnusedSdkParts(${JSON.stringify(repoRoot)});
     const pulumi = require("@pulumi/pulumi");
     const registered = [];
     pulumi.runtime.setMocks({
@@ -58,7 +56,7 @@ function runEntryPoint(): { registered: string[]; outputs: string[]; typescript:
       const automation = Object.keys(require.cache).filter((m) => /[\\\\/]automation[\\\\/](?!index\\.js$)/.test(m));
       console.log(JSON.stringify({ registered, outputs: Object.keys(outputs), typescript, automation }));
     }, 50);`;
-  const result = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync(process.execPath, [...nodeargs, "-e", script], { cwd: repoRoot, env, encoding: "utf8", timeout: 120_000 });
   if (result.status !== 0) throw new Error(`the program's entry point failed (${result.status}):\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!) as ReturnType<typeof runEntryPoint>;
 }

@@ -40,10 +40,9 @@ export async function warmerSettled(timeoutMs = 30_000): Promise<void> {
 /**
  * No bundle and no compile cache, as an install whose scripts did not run leaves it: the run
  * builds the program and the providers (components/bundles.cjs), loads every module uncached and
- * leaves the warmer running after it.
+ * leaves the warmer running after it, which BenchWorkspace.pulumi waits out before the next run.
  */
 export async function nothingBuilt(dir: string): Promise<void> {
-  await warmerSettled();
   await rm(join(dir, "dist"), { recursive: true, force: true });
   await rm(compileCacheDirectory, { recursive: true, force: true });
 }
