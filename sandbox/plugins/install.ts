@@ -5,9 +5,10 @@
 // launcher names paths of this checkout, so it is generated at install time and never committed.
 //
 // The engine starts every plugin of a stack on each preview, up, refresh and destroy, so a stand-in's
-// start-up is paid hundreds of times per test run and by every user of a fleet benchmark. Run by tsx,
-// a stand-in took 1.6-2.0 s to answer with its port (load 9 on this 2-core machine); bundled once
-// into one CommonJS file by esbuild, 0.5-0.7 s under the same load. So the launcher runs a bundle.
+// start-up is paid hundreds of times per test run and by every user of a fleet benchmark. The random
+// and command stand-ins are Go binaries, as the real plugins are (go-binaries.ts). The docker one is
+// Node: run by tsx, it took 1.6-2.0 s to answer with its port (load 9 on this 2-core machine); bundled
+// once into one CommonJS file by esbuild, 0.5-0.7 s under the same load. So its launcher runs a bundle.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as esbuild from "esbuild";
+import { buildGoStandIn, goStandIns } from "./go-binaries";
 import { pinnedVersion, standInNames, type StandInName } from "./versions";
 
 const run = promisify(execFile);
@@ -72,15 +74,23 @@ export async function bundleStandIn(name: StandInName): Promise<string> {
   return file;
 }
 
-/** The launcher the engine starts: this checkout's Node running the stand-in's bundle. */
-export function launcherScript(name: StandInName, bundle: string, nodePath = process.execPath): string {
+/**
+ * The launcher the engine starts: the stand-in's Go binary, or this checkout's Node running its
+ * bundle. A script naming the build, rather than a copy of it, so a PULUMI_HOME holds no binary.
+ */
+export function launcherScript(name: StandInName, command: string[]): string {
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     "#!/bin/sh",
     `# Stand-in for pulumi-resource-${name} v${pinnedVersion(name)}, written by sandbox/plugins/install.ts for tests and the sandbox.`,
-    `exec ${q(nodePath)} ${q(bundle)} "$@"`,
+    `exec ${command.map(q).join(" ")} "$@"`,
     "",
   ].join("\n");
+}
+
+/** What the launcher runs for the stand-in, built if need be. */
+export async function standInCommand(name: StandInName): Promise<string[]> {
+  return goStandIns.includes(name) ? [await buildGoStandIn(name)] : [process.execPath, await bundleStandIn(name)];
 }
 
 export function pluginDir(pulumiHome: string, name: StandInName): string {
@@ -93,7 +103,7 @@ export function pluginDir(pulumiHome: string, name: StandInName): string {
  */
 export async function installStandIns(options: { pulumiHome: string; pulumiBinDir: string; names?: StandInName[] }): Promise<void> {
   for (const name of options.names ?? standInNames) {
-    const script = launcherScript(name, await bundleStandIn(name));
+    const script = launcherScript(name, await standInCommand(name));
     const installed = path.join(pluginDir(options.pulumiHome, name), `pulumi-resource-${name}`);
     if ((await readFile(installed, "utf8").catch(() => "")) === script) continue;
     const dir = await mkdtemp(path.join(tmpdir(), `standin-${name}-`));
