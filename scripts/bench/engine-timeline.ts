@@ -17,9 +17,12 @@ const arg = (name: string, fallback: string): string => {
 const latencyMs = Number(arg("latency", "150"));
 const slowStartMs = Number(arg("slow-start", "2000"));
 
-/** The engine's log lines worth a row: plugins, registrations, provider calls (not their answers). */
+/**
+ * The engine's log lines worth a row: plugins, registrations, provider calls, and the answers of the
+ * calls that take time (Create, Update), so a step's end is a row of its own.
+ */
 const interesting =
-  /[Ll]aunching plugin|GetPluginInfo\(\) executing|\.(CheckConfig|Configure|Check|Create|Update|Invoke)\(.*executing|ResourceMonitor\.RegisterResource received|langhost\[nodejs\]\.Run|killing plugin/;
+  /[Ll]aunching plugin|GetPluginInfo\(\) executing|\.(CheckConfig|Configure|Check|Create|Update|Invoke)\(.*executing|\.(Create|Update)\(.*success|ResourceMonitor\.RegisterResource(Outputs)? received|langhost\[nodejs\]\.Run|killing plugin/;
 
 /** The newest Pulumi log file written since `since` (the CLI names it pulumi.<host>.<user>.log.INFO.*). */
 async function newestLog(since: number): Promise<string> {
