@@ -3,7 +3,9 @@
 // - "program": index.ts into dist/program.js, which `pulumi up`, `preview`, `refresh` and `destroy`
 //   run (Pulumi.yaml's `main` is components/program.cjs, which asks program(root) here);
 // - "providers": components/providers.ts into dist/providers.js; the `__provider` text of every
-//   dynamic resource (components/dynamic-resource.ts) calls provider(root, name) here.
+//   dynamic resource (components/dynamic-resource.ts) calls provider(root, name) here;
+// - "deployment-check": components/deployment-check/check.mjs into dist/deployment-check.mjs, an ES
+//   module with zod inside it (the check is a process of its own: components/deployment-check/main.mjs).
 // Plain JavaScript itself, because it runs before anything is compiled. `node components/bundles.cjs`
 // builds both (`npm ci` runs it as the `prepare` script), and a bundle that does not match its sources
 // (a `git pull` or an edit since the last build) is rebuilt before it is loaded, so nothing ever runs
@@ -13,10 +15,24 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
-/** Each bundle: its entry, its output, and the manifest of its sources' SHA-256 written beside it. */
+/**
+ * Each bundle: its entry, its output, the manifest of its sources' SHA-256 written beside it, and
+ * whether npm packages go inside it. The program and the providers leave them in node_modules (one
+ * copy of @pulumi/pulumi, zod, ... per process, shared with the SDKs). The deployment check takes
+ * zod in: bundled, only the parts of zod it uses are left (esbuild drops the other 63 locales and
+ * the unused schemas, 19,858 → 5,623 lines), and the process takes two thirds of the time, at the
+ * end of every `up` that changed something (docs/deployment-check.md).
+ */
 const BUNDLES = {
-  providers: { entry: "components/providers.ts", out: "dist/providers.js", manifest: "dist/providers.sources.json" },
-  program: { entry: "index.ts", out: "dist/program.js", manifest: "dist/program.sources.json" },
+  providers: { entry: "components/providers.ts", out: "dist/providers.js", manifest: "dist/providers.sources.json", format: "cjs", packages: "external" },
+  program: { entry: "index.ts", out: "dist/program.js", manifest: "dist/program.sources.json", format: "cjs", packages: "external" },
+  "deployment-check": {
+    entry: "components/deployment-check/check.mjs",
+    out: "dist/deployment-check.mjs",
+    manifest: "dist/deployment-check.sources.json",
+    format: "esm",
+    packages: "bundle",
+  },
 };
 /** Read by esbuild without being an input of the bundle: a change to it may change the output too. */
 const SETTINGS = ["tsconfig.json"];
@@ -70,7 +86,7 @@ function loadEsbuild(root) {
 
 /** Builds the bundle under `root`; returns the number of sources. Needs esbuild (a devDependency). */
 function build(root, name = "providers") {
-  const { entry, out: outFile, manifest } = bundleNamed(name);
+  const { entry, out: outFile, manifest, format, packages } = bundleNamed(name);
   let esbuild;
   try {
     esbuild = loadEsbuild(root);
@@ -90,20 +106,34 @@ function build(root, name = "providers") {
     outfile: tmp,
     bundle: true,
     platform: "node",
-    format: "cjs",
+    format,
     target: "node22",
-    // @pulumi/pulumi, zod, twilio, ... load from node_modules, as in the program: one copy of each.
-    packages: "external",
+    packages,
     metafile: true,
     logLevel: "silent",
   });
   const sources = {};
-  for (const file of [...Object.keys(result.metafile.inputs), ...SETTINGS].sort()) sources[file] = sha256(path.join(root, file));
+  for (const file of [...new Set([...Object.keys(result.metafile.inputs).map(packageOrSelf), ...SETTINGS])].sort()) sources[file] = sha256(path.join(root, file));
   const manifestTmp = `${path.join(root, manifest)}.${process.pid}.tmp`;
   fs.writeFileSync(manifestTmp, `${JSON.stringify({ loader: sha256(__filename), sources }, null, 2)}\n`);
   fs.renameSync(tmp, out);
   fs.renameSync(manifestTmp, path.join(root, manifest));
   return Object.keys(sources).length;
+}
+
+/**
+ * A bundled npm package's file stands for its package.json in the manifest: a package changes only
+ * with its version, and hashing a hundred of zod's files on every check would cost what bundling saves.
+ */
+function packageOrSelf(file) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return match ? `${match[1]}/package.json` : file;
+}
+
+/** The named bundle's file under `root`, rebuilt first when it is stale. */
+function fresh(root, name) {
+  if (staleness(root, name) !== undefined) build(root, name);
+  return path.join(root, bundleNamed(name).out);
 }
 
 const loaded = new Map();
@@ -113,8 +143,7 @@ function load(root, name) {
   const key = `${name}:${root}`;
   let mod = loaded.get(key);
   if (mod === undefined) {
-    if (staleness(root, name) !== undefined) build(root, name);
-    mod = require(path.join(root, bundleNamed(name).out));
+    mod = require(fresh(root, name));
     loaded.set(key, mod);
   }
   return mod;
@@ -142,7 +171,7 @@ function program(root) {
   return load(root, "program");
 }
 
-module.exports = { build, preload, provider, program, staleness, OUT, BUNDLES };
+module.exports = { build, fresh, preload, provider, program, staleness, OUT, BUNDLES };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "..");

@@ -51,9 +51,9 @@ const load = {
     fromRoot("@pulumi/pulumi/version");
     require("./bundles.cjs").preload(root);
   },
-  // The check's modules but its entry (check.mjs runs the check when loaded): zod's ES modules.
+  // The check's bundle (loading it runs nothing; deployment-check/main.mjs calls its runCheck).
   async "deployment-check"() {
-    for (const file of ["settings.mjs", "poll.mjs"]) await import(pathToFileURL(path.join(__dirname, "deployment-check", file)).href);
+    await import(pathToFileURL(require("./bundles.cjs").fresh(root, "deployment-check")).href);
   },
 };
 

@@ -1,9 +1,10 @@
 // @ts-check
 // The stack's post-deploy check, run by its @pulumi/command `local.Command` (textslash-stack.ts) from
-// the project folder as `node components/deployment-check/main.mjs`, which imports this: polls the
-// relay's public /health until it answers 200 {"ok": true}. Exits 0 with one line on stdout, or 1
-// with what did not answer and what to look at on stderr, which the command provider puts in the
-// failed step's message.
+// the project folder as `node components/deployment-check/main.mjs`, which runs this module's
+// runCheck (bundled: components/bundles.cjs): polls the relay's public /health until it answers
+// 200 {"ok": true}. Exits 0 with one line on stdout, or 1 with what did not answer and what to look
+// at on stderr, which the command provider puts in the failed step's message. Loading it does
+// nothing, so the compile cache's warmer can load it.
 import http from "node:http";
 import https from "node:https";
 import { DEFAULT_POLL, waitUntilAnswering } from "./poll.mjs";
@@ -45,8 +46,11 @@ async function main() {
   console.log(`${names} answered from outside (${attempts} request${attempts === 1 ? "" : "s"}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-main().catch((/** @type {unknown} */ err) => {
-  // The message is the whole answer (endpoint, URL, last answer, hint); a stack trace would only bury it.
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exitCode = 1;
-});
+/** The check, as the process runs it: its failure is the exit code and the message on stderr. */
+export async function runCheck() {
+  await main().catch((/** @type {unknown} */ err) => {
+    // The message is the whole answer (endpoint, URL, last answer, hint); a stack trace would only bury it.
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  });
+}

@@ -3,7 +3,9 @@
 // (TEXTSLASH_CHECK_ENDPOINTS, set by textslash-stack.ts as the command's `environment`) and the
 // settings of the place where `pulumi up` runs (the command inherits its environment:
 // pulumi-command provider/pkg/provider/local/commandOutputs.go appends `environment` to os.Environ()).
-import { z } from "zod";
+// A namespace import of zod/v4 (the same zod 4 API as "zod"), so that bundling keeps only what is
+// used here (components/bundles.cjs); `import { z } from "zod"` keeps all of zod and its 64 locales.
+import * as z from "zod/v4";
 import { DEFAULT_POLL } from "./poll.mjs";
 
 /** @typedef {import("./poll.mjs").Endpoint} Endpoint */

@@ -3,7 +3,7 @@
 // bundle rebuilt before any provider runs. Each step runs in a new Node process, as each engine run
 // starts a new provider process, in a throwaway copy of the checkout.
 import { spawnSync } from "node:child_process";
-import { appendFile, cp, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { appendFile, cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -84,5 +84,30 @@ describe("the provider bundle", () => {
     expect(loaded("b.preload(process.cwd());")).toBe("true");
     const listed = node(`${loader} b.preload(process.cwd()); console.log(JSON.stringify(require("./dist/providers.js").preload))`);
     expect(JSON.parse(listed)).toEqual(["appProvider", "volumeProvider", "secretsProvider", "ipProvider", "machineProvider", "guardProvider"]);
+  });
+});
+
+describe("the deployment check bundle", () => {
+  const check = (env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ["components/deployment-check/main.mjs"], { cwd: root, encoding: "utf8", env: { ...process.env, TEXTSLASH_DEPLOYMENT_CHECK: "skip", ...env } });
+
+  it("is built by the check's first run, holds only the parts of zod it uses, and is rebuilt after an edit", async () => {
+    await rm(path.join(root, "dist", "deployment-check.mjs"), { force: true });
+    expect(node(`${loader} console.log(b.staleness(process.cwd(), "deployment-check"))`)).toMatch(/dist\/deployment-check\.(mjs|sources\.json) (is missing|has not been built)/);
+    const first = check();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain("deployment check skipped");
+    const bundle = await readFile(path.join(root, "dist", "deployment-check.mjs"), "utf8");
+    // esbuild names each bundled file in a comment: one locale (en, zod's default) of its 64.
+    // (The copy's node_modules is a link to the checkout's, so the names may lead elsewhere.)
+    const locales = [...bundle.matchAll(/^\/\/ \S*node_modules\/zod\/v4\/locales\/(\S+)\.js$/gm)].map((m) => m[1]);
+    expect(locales).toEqual(["en"]);
+    // A bad setting still fails with the variable named: zod's checks made it into the bundle.
+    expect(check({ TEXTSLASH_DEPLOYMENT_CHECK: "sometimes" }).stderr).toContain('TEXTSLASH_DEPLOYMENT_CHECK must be unset or "skip" (got "sometimes")');
+
+    const source = path.join(root, "components", "deployment-check", "check.mjs");
+    await writeFile(source, (await readFile(source, "utf8")).replace("deployment check skipped", "deployment check skipped, edited"));
+    expect(node(`${loader} console.log(b.staleness(process.cwd(), "deployment-check"))`)).toBe("components/deployment-check/check.mjs changed");
+    expect(check().stdout).toContain("deployment check skipped, edited");
   });
 });
