@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -69,11 +70,15 @@ type Provider struct {
 	Resources     map[string]Resource
 }
 
-// Main serves the provider until the engine stops it.
-func Main(p Provider) error {
-	return provider.Main(p.Name, func(h *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+// Main serves the provider until the engine stops it; a failure to serve is the process's last word.
+func Main(p Provider) {
+	err := provider.Main(p.Name, func(h *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
 		return &server{p: p, host: h}, nil
 	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s stand-in: %v\n", p.Name, err)
+		os.Exit(1)
+	}
 }
 
 type server struct {

@@ -3,19 +3,11 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"textslash.dev/standins/host"
 	"textslash.dev/standins/random"
 )
 
-// version is the @pulumi/random pin, set by install.ts at build time (-ldflags -X main.version=…).
+// version is the @pulumi/random pin, set by go-binaries.ts at build time (-ldflags -X main.version=…).
 var version = "0.0.0"
 
-func main() {
-	if err := host.Main(random.Provider(version)); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
+func main() { host.Main(random.Provider(version)) }
