@@ -7,7 +7,7 @@
 // - "deployment-check": components/deployment-check/check.mjs into dist/deployment-check.mjs, an ES
 //   module with zod inside it (the check is a process of its own: components/deployment-check/main.mjs).
 // Plain JavaScript itself, because it runs before anything is compiled. `node components/bundles.cjs`
-// builds both (`npm ci` runs it as the `prepare` script), and a bundle that does not match its sources
+// builds them all (`npm ci` runs it as the `prepare` script), and a bundle that does not match its sources
 // (a `git pull` or an edit since the last build) is rebuilt before it is loaded, so nothing ever runs
 // code the checkout no longer has.
 "use strict";
