@@ -18,7 +18,11 @@ import { pinnedVersion, type StandInName } from "./versions";
 
 const run = promisify(execFile);
 const moduleDir = __dirname;
-const binDir = path.resolve(__dirname, "..", "..", "node_modules", ".cache", "textslash-stand-ins");
+/**
+ * Where the stand-ins' builds go, binaries and bundles (install.ts): in the checkout's node_modules,
+ * so a bundle's packages (left external) resolve from its install.
+ */
+export const standInBuildDir = path.resolve(__dirname, "..", "..", "node_modules", ".cache", "textslash-stand-ins");
 
 export const goStandIns: readonly StandInName[] = ["random", "command"];
 
@@ -42,7 +46,7 @@ async function sourceHash(name: StandInName): Promise<string> {
 
 /** The stand-in's binary, built once per source hash. */
 export async function buildGoStandIn(name: StandInName): Promise<string> {
-  const binary = path.join(binDir, `${name}-go-${await sourceHash(name)}`, `pulumi-resource-${name}`);
+  const binary = path.join(standInBuildDir, `${name}-go-${await sourceHash(name)}`, `pulumi-resource-${name}`);
   if (await access(binary).then(() => true, () => false)) return binary;
   await mkdir(path.dirname(binary), { recursive: true });
   const partial = `${binary}.${process.pid}.${Date.now()}.tmp`;

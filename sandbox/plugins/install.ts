@@ -16,13 +16,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as esbuild from "esbuild";
-import { buildGoStandIn, goStandIns } from "./go-binaries";
+import { buildGoStandIn, goStandIns, standInBuildDir } from "./go-binaries";
 import { pinnedVersion, standInNames, type StandInName } from "./versions";
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, "..", "..");
-/** In the checkout's node_modules, so the bundles' packages (left external) resolve from its install. */
-const bundleDir = path.join(repoRoot, "node_modules", ".cache", "textslash-stand-ins");
 
 /**
  * A bundled source keeps its own `__dirname`/`__filename` (sandbox/images finds its build script next
@@ -64,9 +62,9 @@ export async function bundleStandIn(name: StandInName): Promise<string> {
     logLevel: "silent",
   });
   const code = result.outputFiles[0]!.contents;
-  const file = path.join(bundleDir, `${name}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.cjs`);
+  const file = path.join(standInBuildDir, `${name}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.cjs`);
   if ((await readFile(file).catch(() => undefined))?.equals(code)) return file;
-  await mkdir(bundleDir, { recursive: true });
+  await mkdir(standInBuildDir, { recursive: true });
   // Whole or not at all: test files install stand-ins in parallel.
   const partial = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(partial, code);

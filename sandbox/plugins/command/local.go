@@ -25,7 +25,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -187,12 +186,10 @@ func Run(ctx context.Context, command string, inputs resource.PropertyMap, previ
 	var stdout, stderr, both bytes.Buffer
 	cmd.Stdout = &lineWriter{mu: &mu, own: &stdout, both: &both, log: logsOf("stdout")}
 	cmd.Stderr = &lineWriter{mu: &mu, own: &stderr, both: &both, log: logsOf("stderr")}
+	// One shape for every failure, a command that could not start included, as commandOutputs.go's
+	// (an exec.ExitError reads "exit status N").
 	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) {
-			return Output{}, fmt.Errorf("running %q: %w", command, err)
-		}
-		return Output{}, fmt.Errorf("%s: running %q:\n%s", exit.ProcessState.String(), command, both.String())
+		return Output{}, fmt.Errorf("%w: running %q:\n%s", err, command, both.String())
 	}
 	return Output{Stdout: strings.TrimSuffix(stdout.String(), "\n"), Stderr: strings.TrimSuffix(stderr.String(), "\n")}, nil
 }

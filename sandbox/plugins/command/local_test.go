@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -101,10 +102,19 @@ func TestDeleteRunsDeleteWithTheLastOutput(t *testing.T) {
 }
 
 func TestAFailingCommandFailsWithStatusCommandAndOutput(t *testing.T) {
-	_, err := Run(context.Background(), "echo out; echo err >&2; exit 3", resource.PropertyMap{}, nil, nil)
-	want := "exit status 3: running \"echo out; echo err >&2; exit 3\":\nout\nerr\n"
+	// stdout and stderr are two pipes, read at once (as in pulumi-command): the pause orders them.
+	const command = "echo out; sleep 0.2; echo err >&2; exit 3"
+	_, err := Run(context.Background(), command, resource.PropertyMap{}, nil, nil)
+	want := "exit status 3: running \"" + command + "\":\nout\nerr\n"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+func TestAnInterpreterThatCannotStartFailsInTheSameShape(t *testing.T) {
+	_, err := Run(context.Background(), "true", props(map[string]any{"interpreter": []any{"/nonexistent/sh", "-c"}}), nil, nil)
+	if err == nil || !strings.HasSuffix(err.Error(), ": running \"true\":\n") || !strings.Contains(err.Error(), "/nonexistent/sh") {
+		t.Errorf("got %v", err)
 	}
 }
 

@@ -124,6 +124,21 @@ func (s *server) handler(urn string) (Resource, error) {
 	return r, nil
 }
 
+// request is the resource's handler and the request's property maps, in the order given.
+func (s *server) request(urn string, structs ...*structpb.Struct) (Resource, []resource.PropertyMap, error) {
+	h, err := s.handler(urn)
+	if err != nil {
+		return Resource{}, nil, err
+	}
+	maps := make([]resource.PropertyMap, len(structs))
+	for i, st := range structs {
+		if maps[i], err = toMap(st); err != nil {
+			return Resource{}, nil, err
+		}
+	}
+	return h, maps, nil
+}
+
 func (s *server) logger(ctx context.Context) Logger {
 	return func(urn, message string) {
 		if s.host != nil {
@@ -145,14 +160,11 @@ func (s *server) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulum
 }
 
 func (s *server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	h, err := s.handler(req.GetUrn())
+	h, props, err := s.request(req.GetUrn(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	news, err := toMap(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
+	news := props[0]
 	inputs, failures := news, []CheckFailure(nil)
 	if h.Check != nil {
 		inputs, failures = h.Check(news)
@@ -169,15 +181,11 @@ func (s *server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumir
 }
 
 func (s *server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	h, err := s.handler(req.GetUrn())
+	h, props, err := s.request(req.GetUrn(), req.GetOldInputs(), req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
-	olds, err := toMaps(req.GetOldInputs(), req.GetOlds(), req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	d := h.Diff(olds[0], olds[1], olds[2])
+	d := h.Diff(props[0], props[1], props[2])
 	resp := &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, DetailedDiff: map[string]*pulumirpc.PropertyDiff{}}
 	if len(d.DetailedDiff) > 0 {
 		resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
@@ -201,15 +209,11 @@ func (s *server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 }
 
 func (s *server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	h, err := s.handler(req.GetUrn())
+	h, props, err := s.request(req.GetUrn(), req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := toMap(req.GetProperties())
-	if err != nil {
-		return nil, err
-	}
-	id, outputs, err := h.Create(ctx, req.GetUrn(), inputs, req.GetPreview(), s.logger(ctx))
+	id, outputs, err := h.Create(ctx, req.GetUrn(), props[0], req.GetPreview(), s.logger(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -230,11 +234,7 @@ func (s *server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc
 }
 
 func (s *server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	h, err := s.handler(req.GetUrn())
-	if err != nil {
-		return nil, err
-	}
-	props, err := toMaps(req.GetOldInputs(), req.GetOlds(), req.GetNews())
+	h, props, err := s.request(req.GetUrn(), req.GetOldInputs(), req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -252,30 +252,14 @@ func (s *server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 }
 
 func (s *server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	h, err := s.handler(req.GetUrn())
-	if err != nil {
-		return nil, err
-	}
-	outputs, err := toMap(req.GetProperties())
+	h, props, err := s.request(req.GetUrn(), req.GetProperties())
 	if err != nil {
 		return nil, err
 	}
 	if h.Delete != nil {
-		if err := h.Delete(ctx, req.GetUrn(), outputs, s.logger(ctx)); err != nil {
+		if err := h.Delete(ctx, req.GetUrn(), props[0], s.logger(ctx)); err != nil {
 			return nil, err
 		}
 	}
 	return &emptypb.Empty{}, nil
-}
-
-func toMaps(structs ...*structpb.Struct) ([]resource.PropertyMap, error) {
-	maps := make([]resource.PropertyMap, len(structs))
-	for i, s := range structs {
-		m, err := toMap(s)
-		if err != nil {
-			return nil, err
-		}
-		maps[i] = m
-	}
-	return maps, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 )
 
 // Reveal is the value with every secret wrapper removed (for computing with it, never for returning it).
@@ -46,7 +47,7 @@ func Same(a, b resource.PropertyValue) bool {
 func plain(v resource.PropertyValue) any {
 	switch {
 	case v.IsComputed() || v.IsOutput():
-		return map[string]string{"unknown": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}
+		return map[string]string{"unknown": plugin.UnknownStringValue}
 	case v.IsArray():
 		out := make([]any, len(v.ArrayValue()))
 		for i, e := range v.ArrayValue() {

@@ -189,7 +189,7 @@ func Create(inputs resource.PropertyMap) (resource.PropertyMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(result), bcrypt.DefaultCost)
+	hash, err := generateHash(result)
 	if err != nil {
 		return nil, fmt.Errorf("hashing the password: %w", err)
 	}
@@ -197,6 +197,18 @@ func Create(inputs resource.PropertyMap) (resource.PropertyMap, error) {
 	out["result"] = resource.MakeSecret(resource.NewStringProperty(result))
 	out["bcryptHash"] = resource.MakeSecret(resource.NewStringProperty(string(hash)))
 	return out, nil
+}
+
+// generateHash is resource_password.go's (v3.9.0): bcrypt at its default cost of the first 72
+// bytes, since x/crypto's bcrypt refuses longer input (v0.5.0 and later) and the TF provider
+// truncates rather than fail a long password.
+func generateHash(password string) (string, error) {
+	b := []byte(password)
+	if len(b) > 72 {
+		b = b[:72]
+	}
+	hash, err := bcrypt.GenerateFromPassword(b, bcrypt.DefaultCost)
+	return string(hash), err
 }
 
 // KeepersForceReplace is RequiresReplaceIfValuesNotNull: a keepers change replaces unless it only

@@ -97,6 +97,18 @@ func TestCreateOutputsSecretResultAndItsHash(t *testing.T) {
 	}
 }
 
+func TestTheHashOfAPasswordLongerThan72BytesIsOfItsFirst72(t *testing.T) {
+	out, err := Create(props(map[string]any{"length": 100}))
+	if err != nil {
+		t.Fatalf("a 100-character password must be created, as the TF provider creates it: %v", err)
+	}
+	result := host.Reveal(out["result"]).StringValue()
+	hash := host.Reveal(out["bcryptHash"]).StringValue()
+	if len(result) != 100 || bcrypt.CompareHashAndPassword([]byte(hash), []byte(result[:72])) != nil {
+		t.Fatalf("bcryptHash must be the hash of the first 72 bytes of %q", result)
+	}
+}
+
 func diffKinds(d host.Diff) map[string]pulumirpc.PropertyDiff_Kind { return d.DetailedDiff }
 
 func TestEveryInputChangeReplaces(t *testing.T) {
